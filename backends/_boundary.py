@@ -1,0 +1,182 @@
+"""The boundary rule: convert inputs once, compute on the backend, return in the caller's library.
+
+Every public refimpl function follows one rule (ARCHITECTURE.md §2):
+
+1. it accepts array-likes of any supported library (NumPy, CuPy, torch, array_api_strict) or
+   plain Python sequences;
+2. it converts them **once** into the active backend's namespace;
+3. it computes there;
+4. it returns arrays in the **caller's** array library: NumPy in (or lists) → NumPy out, CuPy in
+   → CuPy out, torch in → torch out (on the caller's device).
+
+So a user's script runs unchanged under any ``REFIMPL_BACKEND``. :class:`Boundary` packages the
+rule; algorithms use it like this::
+
+    bd = Boundary(X, y)
+    xp = bd.xp
+    X, y = bd.asarray(X, name="X"), bd.asarray(y, name="y")
+    ...
+    return bd.out(beta)
+
+dtype rule: floating inputs keep their precision (mixed precisions promote, as
+``numpy.result_type`` does); integer and boolean inputs compute in float64; complex stays complex.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ._registry import Backend, get_backend
+
+__all__ = ["Boundary", "array_library", "to_library", "to_numpy"]
+
+
+def array_library(x: Any) -> str | None:
+    """Name the array library of ``x``, or ``None`` for scalars, sequences and unknown objects."""
+    module = type(x).__module__.split(".", 1)[0]
+    if isinstance(x, np.ndarray) or (module == "numpy" and hasattr(x, "dtype") and hasattr(x, "shape")):
+        return "numpy"
+    if module in ("cupy", "torch", "array_api_strict"):
+        return module
+    return None
+
+
+def to_numpy(x: Any) -> np.ndarray:
+    """Copy any supported array (or array-like) to a host :class:`numpy.ndarray`."""
+    library = array_library(x)
+    if library == "numpy" or library is None:
+        return np.asarray(x)
+    if library == "cupy":
+        return x.get()
+    if library == "torch":
+        return x.detach().cpu().numpy()
+    # array_api_strict: its arrays speak DLPack on the CPU device.
+    return np.from_dlpack(x)
+
+
+def to_library(x: Any, library: str | None, device: Any = None) -> Any:
+    """Convert a backend array ``x`` into ``library`` (``None`` means NumPy) on ``device``."""
+    library = library or "numpy"
+    if array_library(x) == library and (library != "torch" or device is None or x.device == device):
+        return x
+    host = to_numpy(x)
+    if library == "numpy":
+        return host
+    if library == "cupy":
+        import cupy
+
+        return cupy.asarray(host)
+    if library == "torch":
+        import torch
+
+        return torch.asarray(host, device=device)
+    import array_api_strict
+
+    return array_api_strict.asarray(host)
+
+
+def _np_dtype_of(x: Any) -> np.dtype | None:
+    """The NumPy dtype equivalent of ``x``'s dtype, or ``None`` if ``x`` has none."""
+    dtype = getattr(x, "dtype", None)
+    if dtype is None:
+        return None
+    name = str(dtype).rsplit(".", 1)[-1]  # "torch.float32", "array_api_strict.float64", "float64"
+    try:
+        return np.dtype(name)
+    except TypeError:
+        return None
+
+
+class Boundary:
+    """Conversion at the edge of a public function (see the module docstring).
+
+    Parameters
+    ----------
+    *inputs
+        The caller's array arguments (``None`` entries are ignored). The first one that belongs
+        to a known array library decides the library results are returned in (NumPy if none
+        does); all of them decide the floating dtype :attr:`dtype`.
+    backend : Backend, optional
+        The backend to compute on; the active one (:func:`refimpl.get_backend`) by default.
+
+    Attributes
+    ----------
+    backend : Backend
+    xp : module
+        The backend's array namespace.
+    dtype : dtype
+        The common floating dtype of the inputs in ``xp`` (float64 if no input is floating).
+    caller_library : str
+        The caller's array library: results of :meth:`out` are converted into it.
+    """
+
+    def __init__(self, *inputs: Any, backend: Backend | None = None) -> None:
+        self.backend = backend if backend is not None else get_backend()
+        self.xp = self.backend.xp
+        self.caller_library = "numpy"
+        self.caller_device = None
+        for x in inputs:
+            library = array_library(x)
+            if library is not None:
+                self.caller_library = library
+                self.caller_device = getattr(x, "device", None) if library == "torch" else None
+                break
+        floating = []
+        for x in inputs:
+            if x is None:
+                continue
+            dt = _np_dtype_of(x)
+            if dt is None:
+                dt = np.asarray(x).dtype if not np.isscalar(x) or isinstance(x, complex) else None
+            if dt is not None and dt.kind in "fc":
+                floating.append(dt)
+        self._np_dtype = np.result_type(*floating) if floating else np.dtype(np.float64)
+        self.dtype = getattr(self.xp, self._np_dtype.name)
+
+    def asarray(self, x: Any, *, dtype: Any = "float", name: str = "input") -> Any:
+        """Convert one input into the backend.
+
+        Parameters
+        ----------
+        x : array-like
+        dtype : {"float", "keep"} or dtype, default "float"
+            ``"float"``: the common floating dtype :attr:`dtype` (complex inputs stay complex);
+            ``"keep"``: keep ``x``'s own dtype (integer index arrays, boolean masks);
+            otherwise an ``xp`` dtype.
+        name : str
+            The argument's name, used in error messages.
+
+        Raises
+        ------
+        TypeError
+            ``x`` is not numeric (strings, objects, ragged nested sequences).
+        """
+        dt = _np_dtype_of(x)
+        if dt is None:
+            try:
+                host = np.asarray(x)
+            except ValueError as exc:  # ragged nested sequences
+                raise TypeError(f"{name} must be a numeric array-like; got {type(x).__name__} ({exc})") from None
+            dt = host.dtype
+            x = host
+        if dt.kind not in "biufc":
+            raise TypeError(f"{name} must be numeric (bool, integer, real or complex); got dtype {dt}")
+        if isinstance(dtype, str):
+            if dtype == "keep":
+                dtype = None
+            elif dtype == "float":
+                target = self._np_dtype
+                if dt.kind == "c":
+                    target = np.result_type(target, np.complex64)
+                dtype = getattr(self.xp, target.name)
+            else:
+                raise ValueError(f"dtype must be 'float', 'keep' or an array dtype; got {dtype!r}")
+        return self.backend.asarray(x, dtype=dtype)
+
+    def out(self, x: Any) -> Any:
+        """Return the backend array ``x`` in the caller's array library (``None`` passes through)."""
+        if x is None:
+            return None
+        return to_library(x, self.caller_library, self.caller_device)

@@ -1,0 +1,1 @@
+"""refimpl.bcd: planned family (see the project issues); no public functions yet."""

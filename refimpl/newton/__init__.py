@@ -1,0 +1,1 @@
+"""refimpl.newton: planned family (see the project issues); no public functions yet."""

@@ -1,0 +1,1 @@
+"""refimpl.sampling: planned family (see the project issues); no public functions yet."""

@@ -1,0 +1,50 @@
+"""Assertions for checking a backend's result against the NumPy float64 oracle.
+
+Public so that users cross-checking their own implementations can use the same criterion the
+refimpl test suite uses.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .backends import array_library, to_numpy
+
+__all__ = ["assert_backend_agrees"]
+
+
+def assert_backend_agrees(actual: Any, expected: Any, *, rtol: float, atol: float = 0.0, like: Any = None) -> None:
+    """Assert a backend's output agrees with the NumPy float64 oracle and follows the caller's library.
+
+    Parameters
+    ----------
+    actual : array or scalar
+        What the public function returned under the backend being tested.
+    expected : array or scalar
+        The oracle: the same call under the ``numpy`` backend on float64 host inputs.
+    rtol, atol : float
+        Tolerance of ``|actual - expected| <= atol + rtol * |expected|`` elementwise. State and
+        justify it per algorithm (``rtol ~ c * eps * cond``).
+    like : object, optional
+        The array the caller passed in. When given, ``actual`` must belong to the same array
+        library (NumPy in → NumPy out, torch in → torch out, ...); lists count as NumPy.
+
+    Raises
+    ------
+    AssertionError
+        With the library mismatch or the largest deviation.
+    """
+    if like is not None and not np.isscalar(actual):
+        want = array_library(like) or "numpy"
+        got = array_library(actual)
+        if got != want:
+            raise AssertionError(f"result is a {got or type(actual).__name__} object, but the input was {want}: "
+                                 "public functions must return arrays in the caller's library")
+    a = np.asarray(to_numpy(actual)) if not np.isscalar(actual) else np.asarray(actual)
+    e = np.asarray(to_numpy(expected)) if not np.isscalar(expected) else np.asarray(expected)
+    if a.shape != e.shape:
+        raise AssertionError(f"shape mismatch: backend result {a.shape}, oracle {e.shape}")
+    np.testing.assert_allclose(a.astype(np.result_type(a, np.float64)), e, rtol=rtol, atol=atol,
+                               equal_nan=False, err_msg="backend result differs from the NumPy float64 oracle")

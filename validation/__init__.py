@@ -1,0 +1,22 @@
+"""Paper reproductions (installed as ``refimpl.validation``); run them with ``refimpl validate``.
+
+Each family has a subpackage whose ``__init__`` imports its claim modules (the family's manifest).
+A claim is a function decorated with :func:`claim`; see :mod:`refimpl.validation._claims`.
+"""
+
+from ._claims import Claim, ClaimContext, ClaimSkipped, Outcome, claim, discover, registered_claims
+from ._runner import ClaimRecord, format_table, run_claims, write_report
+
+__all__ = [
+    "Claim",
+    "ClaimContext",
+    "ClaimRecord",
+    "ClaimSkipped",
+    "Outcome",
+    "claim",
+    "discover",
+    "format_table",
+    "registered_claims",
+    "run_claims",
+    "write_report",
+]

@@ -1,0 +1,1 @@
+"""Validation claims of the bcd family: none yet."""

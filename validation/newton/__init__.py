@@ -1,0 +1,1 @@
+"""Validation claims of the newton family: none yet."""

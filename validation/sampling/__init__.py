@@ -1,0 +1,1 @@
+"""Validation claims of the sampling family: none yet."""
