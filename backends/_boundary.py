@@ -19,7 +19,8 @@ rule; algorithms use it like this::
     return bd.out(beta)
 
 dtype rule: floating inputs keep their precision (mixed precisions promote, as
-``numpy.result_type`` does); integer and boolean inputs compute in float64; complex stays complex.
+``numpy.result_type`` does); integer and boolean inputs compute in float64; complex inputs stay
+complex (at the common precision) while real inputs stay real.
 """
 
 from __future__ import annotations
@@ -107,7 +108,8 @@ class Boundary:
     xp : module
         The backend's array namespace.
     dtype : dtype
-        The common floating dtype of the inputs in ``xp`` (float64 if no input is floating).
+        The common real floating dtype (precision) of the inputs in ``xp``: float64 if no input
+        is floating; a complex128 input contributes float64.
     caller_library : str
         The caller's array library: results of :meth:`out` are converted into it.
     """
@@ -132,7 +134,8 @@ class Boundary:
                 dt = np.asarray(x).dtype if not np.isscalar(x) or isinstance(x, complex) else None
             if dt is not None and dt.kind in "fc":
                 floating.append(dt)
-        self._np_dtype = np.result_type(*floating) if floating else np.dtype(np.float64)
+        # the common real precision; complex inputs stay complex at this precision (see asarray)
+        self._np_dtype = np.finfo(np.result_type(*floating)).dtype if floating else np.dtype(np.float64)
         self.dtype = getattr(self.xp, self._np_dtype.name)
 
     def asarray(self, x: Any, *, dtype: Any = "float", name: str = "input") -> Any:

@@ -1,0 +1,128 @@
+"""The array-API gap helpers against SciPy/NumPy dense answers, on every backend."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from refimpl.backends import check_rng, linalg, to_numpy
+from refimpl.testing import assert_backend_agrees
+
+EPS = np.finfo(np.float64).eps
+
+
+def _spd(rng, n, cond):
+    Q, _ = np.linalg.qr(rng.standard_normal((n, n)))
+    return (Q * np.geomspace(1.0, 1.0 / cond, n)) @ Q.T
+
+
+@settings(max_examples=15)
+@given(n=st.integers(1, 12), k=st.integers(1, 3), seed=st.integers(0, 2**16), log_cond=st.floats(0, 6))
+def test_cholesky_and_cho_solve_match_dense(backend, n, k, seed, log_cond):
+    rng = check_rng(seed)
+    cond = 10.0**log_cond
+    S = _spd(rng, n, cond)
+    B = rng.standard_normal((n, k))
+    L = linalg.cholesky(backend.asarray(S))
+    assert_backend_agrees(L, np.linalg.cholesky(S), rtol=0, atol=50 * n * EPS * np.sqrt(cond) * np.abs(S).max())
+    X = linalg.cho_solve(L, backend.asarray(B))
+    # backward-stable solve: forward error bounded by c * n * eps * cond(S) (the tolerance's rationale)
+    assert_backend_agrees(X, np.linalg.solve(S, B), rtol=0, atol=50 * n * EPS * cond * np.abs(np.linalg.solve(S, B)).max())
+    x1 = linalg.cho_solve(L, backend.asarray(B[:, 0]))
+    assert tuple(x1.shape) == (n,)
+
+
+@settings(max_examples=15)
+@given(n=st.integers(1, 10), seed=st.integers(0, 2**16), lower=st.booleans(), trans=st.booleans(), unit=st.booleans())
+def test_solve_triangular_matches_scipy(backend, n, seed, lower, trans, unit):
+    import scipy.linalg
+
+    rng = check_rng(seed)
+    A = rng.standard_normal((n, n)) + 4 * np.eye(n)  # garbage in the other triangle must be ignored
+    b = rng.standard_normal(n)
+    expected = scipy.linalg.solve_triangular(A, b, lower=lower, trans=int(trans), unit_diagonal=unit)
+    got = linalg.solve_triangular(backend.asarray(A), backend.asarray(b), lower=lower, trans=trans, unit_diagonal=unit)
+    T = np.tril(A) if lower else np.triu(A)
+    cond = np.linalg.cond(T if not unit else T - np.diag(np.diag(T)) + np.eye(n))
+    assert_backend_agrees(got, expected, rtol=0, atol=20 * n * EPS * cond * max(1.0, np.abs(expected).max()))
+
+
+@settings(max_examples=15)
+@given(m=st.integers(1, 12), n=st.integers(1, 8), rank_def=st.booleans(), seed=st.integers(0, 2**16))
+def test_lstsq_is_min_norm_solution(backend, m, n, rank_def, seed):
+    rng = check_rng(seed)
+    A = rng.standard_normal((m, n))
+    if rank_def and n > 1:
+        A[:, -1] = A[:, 0]  # exactly rank deficient: the min-norm solution is unique
+    B = rng.standard_normal((m, 2))
+    expected = np.linalg.pinv(A) @ B
+    got = linalg.lstsq(backend.asarray(A), backend.asarray(B))
+    assert_backend_agrees(got, expected, rtol=0, atol=1e-9 * max(1.0, np.abs(expected).max()))
+
+
+@settings(max_examples=10)
+@given(shapes=st.lists(st.tuples(st.integers(1, 4), st.integers(1, 4)), min_size=1, max_size=3),
+       k=st.sampled_from([0, 2]), seed=st.integers(0, 2**16))
+def test_kron_mvm_matches_numpy_kron(backend, shapes, k, seed):
+    rng = check_rng(seed)
+    factors = [rng.standard_normal(s) for s in shapes]
+    grid = tuple(n for _, n in shapes)
+    X = rng.standard_normal(grid + ((k,) if k else ()))
+    dense = factors[0]
+    for A in factors[1:]:
+        dense = np.kron(dense, A)
+    expected = dense @ X.reshape(int(np.prod(grid)), -1)
+    got = linalg.kron_mvm([backend.asarray(A) for A in factors], backend.asarray(X))
+    out_shape = tuple(m for m, _ in shapes) + ((k,) if k else ())
+    assert tuple(got.shape) == out_shape
+    got2 = to_numpy(got).reshape(expected.shape)
+    np.testing.assert_allclose(got2, expected, rtol=1e-12, atol=1e-12 * np.abs(expected).max())
+
+
+def test_kron_matches_numpy(backend):
+    rng = check_rng(1)
+    A, B = rng.standard_normal((2, 3)), rng.standard_normal((4, 2))
+    assert_backend_agrees(linalg.kron(backend.asarray(A), backend.asarray(B)), np.kron(A, B), rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("axis", [0, 1, 2, -1])
+def test_mode_product_matches_tensordot(backend, axis):
+    rng = check_rng(2)
+    X = rng.standard_normal((3, 4, 5))
+    n = X.shape[axis]
+    A = rng.standard_normal((6, n))
+    expected = np.moveaxis(np.tensordot(A, X, axes=([1], [axis])), 0, axis)
+    got = linalg.mode_product(backend.asarray(X), backend.asarray(A), axis)
+    assert_backend_agrees(got, expected, rtol=1e-13, atol=1e-14)
+
+
+def test_mode_product_shape_error():
+    with pytest.raises(ValueError, match="cannot act on axis 1 of length 4"):
+        linalg.mode_product(np.ones((3, 4)), np.ones((2, 3)), 1)
+
+
+def test_kron_mvm_wrong_number_of_axes():
+    with pytest.raises(ValueError, match="X must have 2 axes"):
+        linalg.kron_mvm([np.eye(2), np.eye(2)], np.ones(4))
+
+
+def test_cholesky_rejects_indefinite(backend):
+    S = backend.asarray(np.array([[1.0, 2.0], [2.0, 1.0]]))
+    with pytest.raises(linalg.NotPositiveDefiniteError, match="not symmetric positive definite"):
+        linalg.cholesky(S)
+
+
+def test_check_rng():
+    from refimpl.backends import check_rng
+
+    assert check_rng(3).integers(1000) == np.random.default_rng(3).integers(1000)
+    g = np.random.default_rng(0)
+    assert isinstance(check_rng(g), np.random.Generator)
+    with pytest.raises(TypeError, match="numpy.random.Generator"):
+        check_rng(np.random.RandomState(0))
+    with pytest.raises(TypeError):
+        check_rng(1.5)
+    with pytest.raises(ValueError, match="non-negative"):
+        check_rng(-1)
