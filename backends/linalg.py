@@ -3,15 +3,14 @@
 The 2025.12 standard has no triangular solve, no Cholesky/LU solve, no least squares (removed in
 2021), no ``kron``. Each helper here fills one gap, delegating by the arrays' library:
 
-=================  ======================  ===========================  ====================  ==================
-helper             NumPy                   CuPy                         torch                 other (array API)
-=================  ======================  ===========================  ====================  ==================
-solve_triangular   scipy.linalg            cupyx.scipy.linalg           torch.linalg          ``xp.linalg.solve``
-cholesky           numpy.linalg            cupy.linalg                  torch.linalg          ``xp.linalg``
-cho_solve          scipy.linalg.cho_solve  two triangular solves        torch.cholesky_solve  two solves
-lstsq              scipy.linalg (gelsd)    SVD                          SVD                   SVD
-kron, mode_product array-API code (one implementation, broadcasting and matmul)
-=================  ======================  ===========================  ====================  ==================
+* ``solve_triangular``: :func:`scipy.linalg.solve_triangular` (NumPy),
+  ``cupyx.scipy.linalg.solve_triangular`` (CuPy), ``torch.linalg.solve_triangular`` (torch), the
+  general ``xp.linalg.solve`` otherwise;
+* ``cholesky``: ``xp.linalg.cholesky``, with one error type on every backend;
+* ``cho_solve``: :func:`scipy.linalg.cho_solve` (NumPy), ``torch.cholesky_solve`` (torch), two
+  triangular solves otherwise;
+* ``lstsq``: :func:`scipy.linalg.lstsq` with LAPACK ``gelsd`` (NumPy), an SVD otherwise;
+* ``kron``, ``mode_product``, ``kron_mvm``: one array-API implementation (broadcasting, matmul).
 
 Conventions
 -----------
