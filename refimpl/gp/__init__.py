@@ -1,0 +1,21 @@
+"""Kronecker-structured Gaussian-process solvers.
+
+* :mod:`refimpl.gp.kron` — Kronecker algebra: ``kron_mvm``, ``kron_eigh``, ``kron_solve``,
+  ``kron_logdet``, ``grid_lml``, ``kron_diag``, ``kron_sample``, ``add_jitter``.
+* :mod:`refimpl.gp.kernels` — 1-D stationary kernels with closed-form derivatives.
+* :mod:`refimpl.gp.regression` — exact grid GP regression (LML, gradients, prediction, fitting).
+
+Conventions: C-order vectorisation, factor K_1 acts on axis 0 of the grid tensor.
+"""
+from refimpl.gp.kernels import Kernel1D, Matern, MaternCosine, SpectralMixture, SquaredExponential, kernel_matrix
+from refimpl.gp.kron import (KronEig, add_jitter, grid_lml, kron_diag, kron_eigh, kron_logdet, kron_mvm,
+                             kron_sample, kron_solve)
+from refimpl.gp.regression import (GridGPFit, GridGPStatus, fit_grid_gp, grid_factors, grid_gp_predict,
+                                   grid_lml_grad)
+
+__all__ = [
+    "GridGPFit", "GridGPStatus", "KronEig", "Kernel1D", "Matern", "MaternCosine", "SpectralMixture",
+    "SquaredExponential", "add_jitter", "fit_grid_gp", "grid_factors", "grid_gp_predict", "grid_lml",
+    "grid_lml_grad", "kernel_matrix", "kron_diag", "kron_eigh", "kron_logdet", "kron_mvm", "kron_sample",
+    "kron_solve",
+]
