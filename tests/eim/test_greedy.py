@@ -1,0 +1,325 @@
+"""Tests of the discrete EIM core (refimpl.eim.greedy): identities, brute force, backends, bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from refimpl import use_backend
+from refimpl.eim import (
+    EIMStatus,
+    eim_evaluate,
+    eim_evaluate_symmetric,
+    eim_greedy,
+    eim_greedy_streaming,
+    eim_interpolate_newton,
+)
+from refimpl.testing import assert_backend_agrees
+
+
+def grepl_snapshots(n_x: int = 20, n_mu: int = 10) -> np.ndarray:
+    """Grepl-Maday-Nguyen-Patera 2007 function on [0,1]^2 x [-1,-0.01]^2 (spec §2.3)."""
+    x = np.linspace(0, 1, n_x)
+    X = np.stack(np.meshgrid(x, x, indexing="ij"), -1).reshape(-1, 2)
+    m = np.linspace(-1, -0.01, n_mu)
+    P = np.stack(np.meshgrid(m, m, indexing="ij"), -1).reshape(-1, 2)
+    return 1.0 / np.sqrt(((X[:, None, :] - P[None, :, :]) ** 2).sum(-1))
+
+
+def shifted_snapshots(n_x=200, n_y=150):
+    """f(x, y) = ((x - y - 2)^2 + 0.3)^(-1/2), the spec §1.1 identity example."""
+    x = np.linspace(0, 1, n_x)
+    y = np.linspace(0, 1, n_y)
+    return ((x[:, None] - y[None, :] - 2.0) ** 2 + 0.3) ** -0.5
+
+
+def brute_force_greedy(S, M, norm="sup", w=None):
+    """Independent EIM: residual by a dense cross-approximation solve, no rank-one updates."""
+    I, J, errs = [], [], []
+    for _ in range(M + 1):
+        if I:
+            F = S[np.ix_(I, J)]
+            R = S - S[:, J] @ np.linalg.solve(F, S[I, :])
+        else:
+            R = S.copy()
+        if norm == "sup":
+            e = np.abs(R).max(axis=0)
+        elif norm == "l2":
+            e = np.sqrt((np.abs(R) ** 2).sum(axis=0))
+        else:
+            e = np.sqrt((w[:, None] * np.abs(R) ** 2).sum(axis=0))
+        j = int(np.argmax(e))
+        errs.append(e[j])
+        if len(I) == M:
+            break
+        I.append(int(np.argmax(np.abs(R[:, j]))))
+        J.append(j)
+    return np.array(I), np.array(J), np.array(errs)
+
+
+NORMS = ["sup", "l2", "weighted"]
+
+
+def _norm_arg(norm, n_x):
+    return np.linspace(0.5, 2.0, n_x) if norm == "weighted" else norm
+
+
+@pytest.mark.parametrize("norm", NORMS)
+@pytest.mark.parametrize("complex_data", [False, True])
+def test_identities_three_forms(norm, complex_data):
+    # spec §2.4 A-1: triangular, symmetric and residual forms agree; interpolation at I and J
+    S = shifted_snapshots()
+    if complex_data:
+        S = S * np.exp(1j * np.linspace(0, 3, S.shape[0]))[:, None]
+    res = eim_greedy(S, norm=_norm_arg(norm, S.shape[0]), max_terms=8)
+    assert res.n_iter == 8
+    I, J = res.points, res.params
+    vals = S[I, :]
+    tri = eim_evaluate(res, vals)
+    sym = eim_evaluate_symmetric(res, vals)
+    newton = eim_interpolate_newton(res, S)
+    scale = np.abs(S).max()
+    assert np.abs(tri - sym).max() <= 1e-12 * scale
+    assert np.abs(tri - newton).max() <= 1e-12 * scale
+    # interpolation at I for every y (Eq. (3a)) and at J for every x (Eq. (3b))
+    assert np.abs(tri[I, :] - S[I, :]).max() <= 1e-12 * scale
+    assert np.abs(tri[:, J] - S[:, J]).max() <= 1e-12 * scale
+    B = res.interp_matrix
+    assert np.array_equal(np.diag(B), np.ones(8))
+    assert np.abs(np.triu(B, 1)).max() <= 1e-13
+    assert np.abs(res.basis).max() <= 1.0 + 1e-14  # max-abs point step
+    # Q = S[:, J] T with T upper triangular
+    T = res.coefficients
+    assert np.abs(np.tril(T, -1)).max() == 0.0
+    # forming S_J T costs eps * |S_J| |T| (|T| ~ 1/|last pivot|): a relative check
+    bound = 1e-14 * np.abs(S[:, J]).sum(1).max() * np.abs(T).sum(0).max()
+    assert np.abs(res.basis - S[:, J] @ T).max() <= bound
+    assert np.allclose(np.diag(res.upper), res.pivots)
+    assert res.errors.shape == (9,)
+
+
+@pytest.mark.parametrize("norm", NORMS)
+def test_matches_brute_force(norm):
+    S = grepl_snapshots(12, 8)
+    w = np.linspace(0.5, 2.0, S.shape[0])
+    res = eim_greedy(S, norm=_norm_arg(norm, S.shape[0]), max_terms=12)
+    I, J, errs = brute_force_greedy(S, 12, norm, w)
+    np.testing.assert_array_equal(res.points, I)
+    np.testing.assert_array_equal(res.params, J)
+    np.testing.assert_allclose(res.errors, errs, rtol=1e-7, atol=1e-12 * errs[0])
+
+
+def test_sup_norm_is_complete_pivoting_and_singular_value_bound():
+    # spec §1.1: with the sup norm (i_k, j_k) is the global max-abs entry of R^(k-1), and
+    # eps_k >= sigma_{k+1}(S) / sqrt(N_x N_y)
+    S = grepl_snapshots(10, 8)
+    res = eim_greedy(S, max_terms=15)
+    R = S.copy()
+    for k, (i, j) in enumerate(zip(res.points, res.params)):
+        a, c = np.unravel_index(np.argmax(np.abs(R)), R.shape)
+        assert (a, c) == (i, j)
+        assert res.errors[k] == pytest.approx(np.abs(R).max(), rel=1e-12)
+        R = R - np.outer(R[:, c] / R[a, c], R[a, :])
+    sv = np.linalg.svd(S, compute_uv=False)
+    assert np.all(res.errors[:15] >= sv[1:16] / np.sqrt(S.size) * (1 - 1e-10))
+
+
+def test_status_and_stopping():
+    S = grepl_snapshots(12, 8)
+    r = eim_greedy(S, tol=1e-6)
+    assert r.status is EIMStatus.TOLERANCE and r.success
+    assert r.errors[-1] <= 1e-6 < r.errors[-2]
+    r = eim_greedy(S, rtol=1e-4)
+    assert r.status is EIMStatus.TOLERANCE and r.errors[-1] <= 1e-4 * r.errors[0]
+    r = eim_greedy(S, tol=1e-14, max_terms=3)
+    assert r.status is EIMStatus.TOL_NOT_REACHED and not r.success and r.n_iter == 3
+    r = eim_greedy(S, max_terms=3)
+    assert r.status is EIMStatus.MAX_TERMS and r.success
+    # rank-deficient snapshots: the greedy stops at the rank (zero pivot or exhausted)
+    rng = np.random.default_rng(1)
+    low = rng.standard_normal((40, 3)) @ rng.standard_normal((3, 25))
+    r = eim_greedy(low)
+    assert r.n_iter == 3
+    assert r.status in (EIMStatus.ZERO_PIVOT, EIMStatus.EXHAUSTED, EIMStatus.REPEATED_POINT)
+    # exactly representable: identical columns -> residual exactly zero after one step
+    r = eim_greedy(np.ones((5, 4)))
+    assert r.n_iter == 1 and r.status is EIMStatus.EXHAUSTED and r.errors[-1] == 0.0
+
+
+def test_streaming_matches_in_memory():
+    S = grepl_snapshots(15, 10)
+    calls = []
+
+    def columns(idx):
+        calls.append(len(idx))
+        return S[:, idx]
+
+    for norm in ("sup", "l2"):
+        a = eim_greedy(S, norm=norm, tol=1e-7)
+        b = eim_greedy_streaming(columns, S.shape[1], norm=norm, tol=1e-7, batch_size=17)
+        np.testing.assert_array_equal(a.points, b.points)
+        np.testing.assert_array_equal(a.params, b.params)
+        np.testing.assert_allclose(a.errors, b.errors, rtol=1e-6, atol=1e-13 * a.errors[0])
+        # the interpolation form carries round-off / pivot in B's upper part (paper F): 1e-7
+        np.testing.assert_allclose(a.basis, b.basis, atol=1e-7)
+        np.testing.assert_allclose(a.upper, b.upper, rtol=1e-7, atol=1e-10)
+    assert max(calls) <= 17
+
+
+def test_stabilised_streaming_reduces_triangularity_error():
+    # paper F diagnosis (spec §7.4): the interpolation-form greedy loses the zeros of B's upper
+    # part once pivots are small; re-interpolation restores them
+    x = np.linspace(0, 1, 300)
+    mu = np.linspace(1, 2, 120)
+    S = np.exp(-np.outer(x, mu))  # singular values decay to round-off
+    plain = eim_greedy_streaming(lambda idx: S[:, idx], S.shape[1], pivot_tol=1e-300)
+    stab = eim_greedy_streaming(lambda idx: S[:, idx], S.shape[1], stabilise=True)
+    assert stab.status is EIMStatus.ROUNDOFF_FLOOR or stab.status is EIMStatus.ZERO_PIVOT
+    assert stab.triangularity_errors.max() <= 1e-13
+    assert plain.triangularity_errors.max() >= 1e3 * max(stab.triangularity_errors.max(), 1e-16)
+    # the Schur-complement core keeps B exactly triangular
+    assert eim_greedy(S).triangularity_errors.max() == 0.0
+
+
+def test_pymor_cross_check():
+    pytest.importorskip("pymor", reason="pyMOR not installed: pip install 'refimpl[peers]'")
+    from pymor.algorithms.ei import ei_greedy
+    from pymor.vectorarrays.numpy import NumpyVectorSpace
+
+    x = np.linspace(0, 1, 500)
+    m1, m2 = np.meshgrid(np.linspace(-1, -0.01, 10), np.linspace(0.01, 1, 10), indexing="ij")
+    S = 1 / np.sqrt((x[:, None] - m1.ravel()[None, :]) ** 2 + m2.ravel()[None, :] ** 2)
+    dofs, _, data = ei_greedy(NumpyVectorSpace.from_numpy(S), error_norm="sup", atol=1e-8)
+    res = eim_greedy(S, tol=1e-8)
+    np.testing.assert_array_equal(res.points, np.asarray(dofs))
+    n = len(data["errors"])
+    # the residual carries absolute round-off ~ eps * max|S| (pyMOR scales by a reciprocal, we
+    # divide): 1e-10 relative per entry where eps_k >= 1e-5 eps_0, 1e-14 eps_0 absolute throughout
+    e_ref = np.asarray(data["errors"])
+    big = e_ref >= 1e-5 * e_ref[0]
+    np.testing.assert_allclose(res.errors[:n][big], e_ref[big], rtol=1e-10)
+    np.testing.assert_allclose(res.errors[:n], e_ref, rtol=0, atol=1e-14 * e_ref[0])
+
+
+# --------------------------------------------------------------------------------------------
+# backend agreement
+# --------------------------------------------------------------------------------------------
+
+
+@st.composite
+def snapshot_problems(draw):
+    seed = draw(st.integers(0, 2**31 - 1))
+    n_x = draw(st.integers(8, 40))
+    n_y = draw(st.integers(6, 30))
+    rank = draw(st.integers(2, 6))
+    norm = draw(st.sampled_from(["sup", "l2", "weighted"]))
+    cplx = draw(st.booleans())
+    rng = np.random.default_rng(seed)
+    decay = np.logspace(0, -6, rank)  # controlled conditioning: cond(F) <~ 1e6
+    S = (rng.standard_normal((n_x, rank)) * decay) @ rng.standard_normal((rank, n_y))
+    if cplx:
+        S = S + 1j * (rng.standard_normal((n_x, rank)) * decay) @ rng.standard_normal((rank, n_y))
+    return S, norm
+
+
+@settings(max_examples=15)
+@given(problem=snapshot_problems())
+def test_backend_agreement(backend, problem):
+    # tolerance: complete-pivoting elimination with |Q| <= 1 has element growth <= 2^M; with
+    # M <= 6 and the same operations on every backend, 1e-9 relative is a generous bound
+    S, norm = problem
+    w = _norm_arg(norm, S.shape[0])
+    with use_backend("numpy"):
+        ref = eim_greedy(S, norm=w, tol=1e-9 * np.abs(S).max())
+        ref_eval = eim_evaluate(ref, S[ref.points])
+    Sb = backend.asarray(S)
+    res = eim_greedy(Sb, norm=w, tol=1e-9 * np.abs(S).max())
+    np.testing.assert_array_equal(res.points, ref.points)
+    np.testing.assert_array_equal(res.params, ref.params)
+    np.testing.assert_allclose(res.errors, ref.errors, rtol=1e-9, atol=1e-13 * ref.errors[0])
+    # q_k = residual / pi_k: a last-bit difference (complex division differs between NumPy and
+    # Numba) in the residual is amplified by max|S| / |pi_k|, so the basis gets atol ~ eps * that
+    scale = np.abs(S).max()
+    amp = scale / np.abs(ref.pivots).min()
+    assert_backend_agrees(res.basis, ref.basis, rtol=1e-9, atol=1e-14 * amp, like=Sb)
+    vals = backend.asarray(S[ref.points])
+    assert_backend_agrees(eim_evaluate(res, vals), ref_eval, rtol=1e-9, atol=1e-14 * amp * scale, like=vals)
+    assert_backend_agrees(eim_evaluate_symmetric(res, vals), ref_eval, rtol=1e-7, atol=1e-13 * amp * scale,
+                          like=vals)
+
+
+def test_numba_twin_matches_reference_bitwise():
+    pytest.importorskip("numba")
+    from refimpl.backends import get_kernel
+    from refimpl.eim.greedy import greedy_step
+
+    rng = np.random.default_rng(3)
+    for dtype in (np.float64, np.complex128):
+        R = rng.standard_normal((25, 17)).astype(dtype)
+        if dtype == np.complex128:
+            R = R + 1j * rng.standard_normal((25, 17))
+        w = rng.uniform(0.5, 2.0, 25)
+        for code in (0, 1, 2):
+            ref = greedy_step.reference(R.copy(), 4, 7, code, w)
+            twin = get_kernel("eim.greedy_step", "numba")(R.copy(), 4, 7, code, w)
+            # real data: bitwise (same operations, no contraction); complex multiplication and
+            # division are implemented differently by NumPy and LLVM: last-bit differences
+            exact = dtype == np.float64
+            for a, b in zip(twin[:3], ref[:3]):
+                if exact:
+                    np.testing.assert_array_equal(a, b)
+                else:
+                    np.testing.assert_allclose(a, b, rtol=1e-14, atol=1e-14)
+            tol = 0.0 if (code == 0 and exact) else 1e-14
+            np.testing.assert_allclose(twin[3], ref[3], rtol=tol, atol=0 if tol == 0 else 1e-14 * ref[3].max())
+
+
+def test_ties_take_first_index(backend):
+    # two identical columns and two rows of equal modulus: the first index wins on every backend
+    S = np.array([[1.0, 3.0, 3.0], [-3.0, 1.0, 1.0], [0.5, 0.5, 0.5]])
+    res = eim_greedy(backend.asarray(S), max_terms=1)
+    assert res.params[0] == 0 and res.points[0] == 1  # |−3| at (1, 0) comes before (0, 1) column-wise
+    S2 = np.array([[2.0, -2.0], [2.0, 1.0]])
+    res = eim_greedy(backend.asarray(S2), max_terms=1)
+    assert (res.params[0], res.points[0]) == (0, 0)
+
+
+# --------------------------------------------------------------------------------------------
+# bad input
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "S, kwargs, exc, match",
+    [
+        (np.array([[1.0, np.nan], [0.0, 1.0]]), {}, ValueError, "finite"),
+        (np.array([[1.0, np.inf], [0.0, 1.0]]), {}, ValueError, "finite"),
+        (np.zeros((0, 3)), {}, ValueError, "at least"),
+        (np.ones(4), {}, ValueError, "2-D"),
+        (np.eye(3), {"tol": 0.0}, ValueError, "tol"),
+        (np.eye(3), {"tol": -1.0}, ValueError, "tol"),
+        (np.eye(3), {"rtol": 0.0}, ValueError, "rtol"),
+        (np.eye(3), {"max_terms": 0}, ValueError, "max_terms"),
+        (np.eye(3), {"norm": "frobenius"}, ValueError, "norm"),
+        (np.eye(3), {"norm": np.array([1.0, -1.0, 1.0])}, ValueError, "positive"),
+        (np.eye(3), {"norm": np.ones(4)}, ValueError, "shape"),
+        (np.array([["a", "b"]]), {}, TypeError, "numeric"),
+    ],
+)
+def test_bad_input(S, kwargs, exc, match):
+    with pytest.raises(exc, match=match):
+        eim_greedy(S, **kwargs)
+
+
+def test_bad_evaluate_values():
+    res = eim_greedy(shifted_snapshots(30, 20), max_terms=4)
+    with pytest.raises(ValueError, match="one value per selected point"):
+        eim_evaluate(res, np.ones(5))
+    with pytest.raises(ValueError, match="finite"):
+        eim_evaluate(res, np.array([1.0, np.nan, 0.0, 0.0]))
+    with pytest.raises(ValueError, match="f must have shape"):
+        eim_interpolate_newton(res, np.ones(7))
+    with pytest.raises(ValueError, match="columns"):
+        eim_greedy_streaming(lambda idx: np.ones((5, len(idx) + 1)), 10)
