@@ -1,0 +1,27 @@
+"""Every docstring ``Examples`` section in the installed package runs and prints what it says."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+import pkgutil
+
+import pytest
+
+import refimpl
+
+
+def _modules() -> list[str]:
+    names = ["refimpl"]
+    for info in pkgutil.walk_packages(refimpl.__path__, "refimpl."):
+        if ".backends.cupy" in info.name or ".backends.numba." in info.name:
+            continue  # twins: tested by the agreement tests, need their library
+        names.append(info.name)
+    return sorted(names)
+
+
+@pytest.mark.parametrize("name", _modules())
+def test_docstring_examples(name):
+    module = importlib.import_module(name)
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE, verbose=False)
+    assert result.failed == 0, f"{result.failed} of {result.attempted} doctest examples failed in {name}"
