@@ -3,6 +3,8 @@
 * :mod:`refimpl.gp.kron` — Kronecker algebra: ``kron_mvm``, ``kron_eigh``, ``kron_solve``,
   ``kron_logdet``, ``grid_lml``, ``kron_diag``, ``kron_sample``, ``add_jitter``.
 * :mod:`refimpl.gp.kernels` — 1-D stationary kernels with closed-form derivatives.
+* :mod:`refimpl.gp.noisy` — Kronecker-diagonal noise (exact), heteroscedastic noise and missing
+  cells (preconditioned CG, SLQ log-det, GPatt approximation).
 * :mod:`refimpl.gp.regression` — exact grid GP regression (LML, gradients, prediction, fitting).
 
 Conventions: C-order vectorisation, factor K_1 acts on axis 0 of the grid tensor.
@@ -10,10 +12,14 @@ Conventions: C-order vectorisation, factor K_1 acts on axis 0 of the grid tensor
 from refimpl.gp.kernels import Kernel1D, Matern, MaternCosine, SpectralMixture, SquaredExponential, kernel_matrix
 from refimpl.gp.kron import (KronEig, add_jitter, grid_lml, kron_diag, kron_eigh, kron_logdet, kron_mvm,
                              kron_sample, kron_solve)
+from refimpl.gp.noisy import (CGStatus, GridCGLMLResult, KronCGResult, SLQResult, gpatt_logdet, grid_lml_cg,
+                              grid_lml_kdiag, kron_cg_solve, kron_logdet_kdiag, kron_slq_logdet, kron_solve_kdiag)
 from refimpl.gp.regression import (GridGPFit, GridGPStatus, fit_grid_gp, grid_factors, grid_gp_predict,
                                    grid_lml_grad)
 
 __all__ = [
+    "CGStatus", "GridCGLMLResult", "KronCGResult", "SLQResult", "gpatt_logdet", "grid_lml_cg", "grid_lml_kdiag",
+    "kron_cg_solve", "kron_logdet_kdiag", "kron_slq_logdet", "kron_solve_kdiag",
     "GridGPFit", "GridGPStatus", "KronEig", "Kernel1D", "Matern", "MaternCosine", "SpectralMixture",
     "SquaredExponential", "add_jitter", "fit_grid_gp", "grid_factors", "grid_gp_predict", "grid_lml",
     "grid_lml_grad", "kernel_matrix", "kron_diag", "kron_eigh", "kron_logdet", "kron_mvm", "kron_sample",
