@@ -34,17 +34,19 @@ def test_bad_backend_exits_2_without_traceback(capsys, monkeypatch):
     assert "Traceback" not in err
 
 
-def test_unavailable_backend_via_subprocess():
+def test_unavailable_backend_via_subprocess(tmp_path):
     """``REFIMPL_BACKEND=cupy refimpl info`` on a machine without a GPU: clear message, exit 2."""
     from refimpl import available_backends
 
     if available_backends()["cupy"] is None:
         pytest.skip("cupy is usable on this machine")
-    env = {"REFIMPL_BACKEND": "cupy", "PATH": "", "PYTHONPATH": ""}
     import os
 
-    env = {**os.environ, **{"REFIMPL_BACKEND": "cupy"}}
-    proc = subprocess.run([sys.executable, "-m", "refimpl.cli", "info"], capture_output=True, text=True, env=env)
+    env = {**os.environ, "REFIMPL_BACKEND": "cupy"}
+    # cwd outside the checkout: `python -m` puts the cwd first on sys.path, and the source folder
+    # refimpl/ alone (without the package_dir mapping of backends/) is not the installed package
+    proc = subprocess.run([sys.executable, "-m", "refimpl.cli", "info"], capture_output=True, text=True, env=env,
+                          cwd=tmp_path)
     assert proc.returncode == 2
     assert "cupy" in proc.stderr and "Traceback" not in proc.stderr
 
