@@ -146,6 +146,10 @@ class Kernel1D:
         """∂κ^{(order)}(τ)/∂θ_i, shape ``tau.shape + (p,)`` (parameter axis last)."""
         raise AttributeError  # pragma: no cover
 
+    def value_and_gradient(self, xp, tau: Array, theta: Array, order: int = 0):
+        """(κ^{(order)}(τ), ∂κ^{(order)}(τ)/∂θ) in one pass."""
+        return self.evaluate(xp, tau, theta, order), self.gradient(xp, tau, theta, order)
+
 
 def _positive_scalar(value, name):
     return v.check_positive(value, name)
@@ -320,10 +324,21 @@ class _Mixture(Kernel1D):
         return xp.concat([w * term, w * dp, (2.0 * math.pi) * w * dm], axis=-1)
 
     def evaluate(self, xp, tau, theta, order=0):
-        return self._terms(xp, tau, theta, self._check_order(order), grad=False)
+        order = self._check_order(order)
+        if order == 0:   # value only: Σ_q w_q g_q(τ) cos(m_q τ), no parameter derivatives
+            Q = self.Q
+            t = tau[..., None]
+            g = self._env_value(xp, t, theta[Q:2 * Q])
+            return xp.sum(xp.exp(theta[:Q]) * g * xp.cos((2.0 * math.pi) * theta[2 * Q:] * t), axis=-1)
+        return self._terms(xp, tau, theta, order, grad=False)
 
     def gradient(self, xp, tau, theta, order=0):
         return self._terms(xp, tau, theta, self._check_order(order), grad=True)
+
+    def value_and_gradient(self, xp, tau, theta, order=0):
+        G = self.gradient(xp, tau, theta, order)
+        # ∂κ/∂log w_q is the q-th component's term, so κ = Σ_q G[..., q]
+        return xp.sum(G[..., :self.Q], axis=-1), G
 
 
 @dataclass(frozen=True)
@@ -346,6 +361,9 @@ class SpectralMixture(_Mixture):
 
     def _env(self, xp, tau, p, order):
         return _env_se(xp, tau, p, order)
+
+    def _env_value(self, xp, tau, p):
+        return xp.exp(-xp.exp(p) * tau * tau)
 
 
 @dataclass(frozen=True)
@@ -380,6 +398,10 @@ class MaternCosine(_Mixture):
 
     def _env(self, xp, tau, p, order):
         return _env_matern(5, xp, tau, p, order)
+
+    def _env_value(self, xp, tau, p):
+        ar = math.sqrt(5.0) * xp.exp(p) * xp.abs(tau)
+        return (1.0 + ar + ar * ar / 3.0) * xp.exp(-ar)
 
 
 def kernel_matrix(kernel: Kernel1D, x, z=None, *, order: int = 0):
