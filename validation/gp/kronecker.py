@@ -10,6 +10,7 @@ G-7  heteroscedastic-noise and missing-cell PCG solves equal dense Cholesky on N
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 
@@ -151,8 +152,10 @@ def _peer_problem(n):
 
 def _import_peers():
     try:
-        import torch
-        from linear_operator.operators import KroneckerProductLinearOperator
+        with warnings.catch_warnings():   # peers' own deprecation warnings are not ours
+            warnings.simplefilter("ignore")
+            import torch
+            from linear_operator.operators import KroneckerProductLinearOperator
     except ImportError as exc:
         raise ClaimSkipped(f"linear_operator not installed ({exc}): pip install 'refimpl[peers]'") from None
     return torch, KroneckerProductLinearOperator
@@ -178,8 +181,10 @@ def g6_peer_crosscheck(ctx: ClaimContext) -> Outcome:
     detail = f"lml {lml:.6f} vs linear_operator {lml_lo:.6f}; alpha rel. diff {d_alpha:.1e}"
     worst = max(d_lml, d_alpha)
     try:  # GPyTorch ExactGP + GridKernel marginal likelihood (equal factors: ordering-invariant)
-        import gpytorch
-        from gpytorch.utils.grid import create_data_from_grid
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            import gpytorch
+            from gpytorch.utils.grid import create_data_from_grid
 
         grid = torch.stack([torch.linspace(0, 1, 64, dtype=torch.float64)] * 2, -1)
         X = create_data_from_grid(grid)
