@@ -9,6 +9,7 @@
 * :mod:`refimpl.eim.eifmm`: EIM-based fast multipole summation (paper E).
 """
 
+from .eifmm import EIFMMResult, LevelEIM, direct_sum, eifmm, far_field_eim
 from .greedy import (
     EIMResult,
     EIMStatus,
@@ -52,6 +53,11 @@ from .rb import (
 from .rectangular import RectangularEIM, eim_rectangular, eim_rectangular_evaluate
 
 __all__ = [
+    "EIFMMResult",
+    "LevelEIM",
+    "direct_sum",
+    "eifmm",
+    "far_field_eim",
     "AffineLimitEIM",
     "DualNormEIM",
     "EIMResult",
