@@ -24,7 +24,7 @@ Thin estimator wrappers (MAPIE's verbs and ``confidence_level``) live in
 from .crc import CRCResult, CRCStatus, crc_lambda_hat, monotonize_losses
 from .losses import fnr_loss_table, insensitive_abs_loss_table, loss_table, miscoverage_loss_table
 from .online import OnlineCRC, online_crc_path
-from .quantile import conformal_quantile, order_statistic_rank
+from .quantile import alpha_from_confidence, conformal_quantile, order_statistic_rank
 from .regions import (
     absolute_residual_scores,
     lac_prediction_sets,
@@ -41,6 +41,7 @@ __all__ = [
     "CRCStatus",
     "OnlineCRC",
     "absolute_residual_scores",
+    "alpha_from_confidence",
     "conformal_quantile",
     "coverage_gap_bound",
     "crc_lambda_hat",

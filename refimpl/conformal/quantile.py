@@ -52,7 +52,7 @@ from refimpl.backends import Boundary, kernel
 
 from ._checks import check_weights
 
-__all__ = ["conformal_quantile", "order_statistic_rank", "weighted_quantile_scan"]
+__all__ = ["alpha_from_confidence", "conformal_quantile", "order_statistic_rank", "weighted_quantile_scan"]
 
 
 def order_statistic_rank(n: int, alpha: float) -> int:
@@ -97,6 +97,25 @@ def order_statistic_rank(n: int, alpha: float) -> int:
     while c > 0 and c / m > alpha:
         c -= 1
     return m - c
+
+
+def alpha_from_confidence(confidence_level: float) -> float:
+    """alpha = 1 - confidence_level, computed on the decimals the two numbers print as.
+
+    ``1 - 0.8`` is 0.19999999999999996 in floating point, which moves the split-CP rank for
+    n = 19 from 16 to 17: the off-by-one the rank rule avoids would come back through the
+    subtraction. MAPIE-style wrappers (``confidence_level``) therefore convert with decimal
+    arithmetic on ``repr(confidence_level)``.
+
+    Examples
+    --------
+    >>> 1 - 0.8, alpha_from_confidence(0.8)
+    (0.19999999999999996, 0.2)
+    """
+    from decimal import Decimal
+
+    level = v.check_in_range(confidence_level, "confidence_level", 0.0, 1.0)
+    return float(Decimal(1) - Decimal(repr(level)))
 
 
 @kernel("conformal.weighted_quantile")
