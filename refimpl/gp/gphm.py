@@ -327,10 +327,11 @@ def _factors(S, thetas, timer, grad=False):
     for j, (kern, th) in enumerate(zip(S.kernels, thetas)):
         t0 = time.perf_counter()
         lag_vals, lag_grads = {}, {}
-        for m in [0] + S.orders:
-            if grad:
-                lag_vals[m], lag_grads[m] = kern.value_and_gradient(xp, S.lags[j], th, m)
-            else:
+        if grad:
+            for m, (val, g) in kern.values_and_gradients(xp, S.lags[j], th, [0] + S.orders).items():
+                lag_vals[m], lag_grads[m] = val, g
+        else:
+            for m in [0] + S.orders:
                 lag_vals[m] = kern.evaluate(xp, S.lags[j], th, m)
         K = S.toeplitz(lag_vals[0], j) + S.jitter * S.eye[j]
         Km = {m: S.toeplitz(lag_vals[m], j) for m in S.orders}

@@ -146,9 +146,9 @@ class Kernel1D:
         """∂κ^{(order)}(τ)/∂θ_i, shape ``tau.shape + (p,)`` (parameter axis last)."""
         raise AttributeError  # pragma: no cover
 
-    def value_and_gradient(self, xp, tau: Array, theta: Array, order: int = 0):
-        """(κ^{(order)}(τ), ∂κ^{(order)}(τ)/∂θ) in one pass."""
-        return self.evaluate(xp, tau, theta, order), self.gradient(xp, tau, theta, order)
+    def values_and_gradients(self, xp, tau: Array, theta: Array, orders=(0,)) -> dict:
+        """{order: (κ^{(order)}(τ), ∂κ^{(order)}(τ)/∂θ)} for several orders in one pass."""
+        return {k: (self.evaluate(xp, tau, theta, k), self.gradient(xp, tau, theta, k)) for k in orders}
 
 
 def _positive_scalar(value, name):
@@ -294,7 +294,8 @@ class _Mixture(Kernel1D):
     def _env(self, xp, tau, p, order):  # pragma: no cover - overridden
         raise AttributeError
 
-    def _terms(self, xp, tau, theta, order, grad):
+    def _terms(self, xp, tau, theta, orders, grad):
+        """{order: κ^{(order)} or its θ-gradient} for several orders, sharing cos/sin and envelopes."""
         # κ = Σ_q w_q g_q(τ) cos(m_q τ),  m_q = 2π μ_q   (spec §1.3; Wilson & Adams 2013 eq. 12)
         Q = self.Q
         t = tau[..., None]
@@ -303,25 +304,29 @@ class _Mixture(Kernel1D):
         m = (2.0 * math.pi) * theta[2 * Q:]
         c = xp.cos(m * t)
         s = xp.sin(m * t)
-        g0, d0 = self._env(xp, t, p, 0)
-        if order == 0:
-            term, dp, dm = g0 * c, d0 * c, -g0 * t * s
-        elif order == 1:  # κ' = Σ w (g' c − m g s)
-            g1, d1 = self._env(xp, t, p, 1)
-            term = g1 * c - m * g0 * s
-            dp = d1 * c - m * d0 * s
-            dm = -g1 * t * s - g0 * s - m * g0 * t * c
-        else:  # κ'' = Σ w (g'' c − 2 m g' s − m² g c)
-            g1, d1 = self._env(xp, t, p, 1)
-            g2, d2 = self._env(xp, t, p, 2)
-            term = g2 * c - 2.0 * m * g1 * s - m * m * g0 * c
-            dp = d2 * c - 2.0 * m * d1 * s - m * m * d0 * c
-            dm = (-g2 * t * s - 2.0 * g1 * s - 2.0 * m * g1 * t * c - 2.0 * m * g0 * c
-                  + m * m * g0 * t * s)
-        if not grad:
-            return xp.sum(w * term, axis=-1)
-        # ∂/∂log w_q: the component's own term; ∂/∂μ = 2π ∂/∂m
-        return xp.concat([w * term, w * dp, (2.0 * math.pi) * w * dm], axis=-1)
+        env = {k: self._env(xp, t, p, k) for k in range(max(orders) + 1)}
+        g0, d0 = env[0]
+        out = {}
+        for order in orders:
+            if order == 0:
+                term, dp, dm = g0 * c, d0 * c, -g0 * t * s
+            elif order == 1:  # κ' = Σ w (g' c − m g s)
+                g1, d1 = env[1]
+                term = g1 * c - m * g0 * s
+                dp = d1 * c - m * d0 * s
+                dm = -g1 * t * s - g0 * s - m * g0 * t * c
+            else:  # κ'' = Σ w (g'' c − 2 m g' s − m² g c)
+                (g1, d1), (g2, d2) = env[1], env[2]
+                term = g2 * c - 2.0 * m * g1 * s - m * m * g0 * c
+                dp = d2 * c - 2.0 * m * d1 * s - m * m * d0 * c
+                dm = (-g2 * t * s - 2.0 * g1 * s - 2.0 * m * g1 * t * c - 2.0 * m * g0 * c
+                      + m * m * g0 * t * s)
+            if not grad:
+                out[order] = xp.sum(w * term, axis=-1)
+            else:
+                # ∂/∂log w_q: the component's own term; ∂/∂μ = 2π ∂/∂m
+                out[order] = xp.concat([w * term, w * dp, (2.0 * math.pi) * w * dm], axis=-1)
+        return out
 
     def evaluate(self, xp, tau, theta, order=0):
         order = self._check_order(order)
@@ -330,15 +335,17 @@ class _Mixture(Kernel1D):
             t = tau[..., None]
             g = self._env_value(xp, t, theta[Q:2 * Q])
             return xp.sum(xp.exp(theta[:Q]) * g * xp.cos((2.0 * math.pi) * theta[2 * Q:] * t), axis=-1)
-        return self._terms(xp, tau, theta, order, grad=False)
+        return self._terms(xp, tau, theta, (order,), grad=False)[order]
 
     def gradient(self, xp, tau, theta, order=0):
-        return self._terms(xp, tau, theta, self._check_order(order), grad=True)
+        order = self._check_order(order)
+        return self._terms(xp, tau, theta, (order,), grad=True)[order]
 
-    def value_and_gradient(self, xp, tau, theta, order=0):
-        G = self.gradient(xp, tau, theta, order)
+    def values_and_gradients(self, xp, tau, theta, orders=(0,)):
+        orders = tuple(self._check_order(k) for k in orders)
+        G = self._terms(xp, tau, theta, orders, grad=True)
         # ∂κ/∂log w_q is the q-th component's term, so κ = Σ_q G[..., q]
-        return xp.sum(G[..., :self.Q], axis=-1), G
+        return {k: (xp.sum(g[..., :self.Q], axis=-1), g) for k, g in G.items()}
 
 
 @dataclass(frozen=True)

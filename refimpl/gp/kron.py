@@ -363,7 +363,7 @@ def kron_logdet(factors: Sequence[Array] | KronEig, noise: float) -> float:
     return float(xp.sum(xp.log(S)))
 
 
-def grid_lml(factors: Sequence[Array] | KronEig, Y: Array, noise: float) -> float:
+def grid_lml(factors: Sequence[Array] | KronEig, Y: Array, noise: float, *, return_alpha: bool = False):
     """Log marginal likelihood of y = vec(Y) ~ N(0, ⊗K_j + σ² I) (spec §2.2 step 3).
 
     .. math:: \\log p(y) = -\\tfrac12 y^\\top \\alpha - \\tfrac12 \\sum_i \\log(\\Lambda_i + \\sigma^2)
@@ -375,10 +375,14 @@ def grid_lml(factors: Sequence[Array] | KronEig, Y: Array, noise: float) -> floa
     Y : array, shape (n_1, …, n_d)
     noise : float > 0
         Noise variance σ².
+    return_alpha : bool, default False
+        Also return α = (K + σ²I)^{-1} vec(Y) (computed anyway; "solve + LML" in one pass).
 
     Returns
     -------
-    float
+    lml : float
+    alpha : array, shape (n_1, …, n_d)
+        Only with ``return_alpha``.
 
     Raises
     ------
@@ -403,7 +407,8 @@ def grid_lml(factors: Sequence[Array] | KronEig, Y: Array, noise: float) -> floa
     Y = _check_grid_tensor(bd, Y, tuple(int(lam.shape[0]) for lam in vals))
     alpha, S = _solve_eig(xp, vals, vecs, Y, noise)
     N = math.prod(Y.shape)
-    return float(-0.5 * xp.sum(Y * alpha) - 0.5 * xp.sum(xp.log(S)) - 0.5 * N * math.log(2 * math.pi))
+    lml = float(-0.5 * xp.sum(Y * alpha) - 0.5 * xp.sum(xp.log(S)) - 0.5 * N * math.log(2 * math.pi))
+    return (lml, bd.out(alpha)) if return_alpha else lml
 
 
 def kron_diag(factors: Sequence[Array]) -> Array:

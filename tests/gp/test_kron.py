@@ -47,6 +47,9 @@ def test_solve_logdet_lml_match_dense(shape):
     np.testing.assert_allclose(a.ravel(), alpha, rtol=1e-10, atol=1e-12 * np.abs(alpha).max())
     assert kron_logdet(Ks, 0.05) == pytest.approx(logdet, rel=1e-11)
     assert grid_lml(Ks, Y, 0.05) == pytest.approx(lml, rel=1e-11)
+    lml2, a2 = grid_lml(Ks, Y, 0.05, return_alpha=True)
+    assert lml2 == pytest.approx(lml, rel=1e-11)
+    np.testing.assert_allclose(a2.ravel(), alpha, rtol=1e-10, atol=1e-12 * np.abs(alpha).max())
 
 
 def test_kroneig_reuse_and_noise_free_logdet():
