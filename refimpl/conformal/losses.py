@@ -17,7 +17,7 @@ Notation
 ``Y_i``        set of positive labels of point i
 ``C_λ(x)``     prediction set (nested: λ <= λ' ⇒ C_λ ⊆ C_λ')
 ``s_i``        nonconformity score (miscoverage)
-``r_i``        |y_i - f(x_i)|, absolute residual (intervals)
+``r_i``        abs(y_i - f(x_i)), absolute residual (intervals)
 =============  ===========================================================================
 """
 
@@ -35,7 +35,7 @@ __all__ = ["fnr_loss_table", "insensitive_abs_loss_table", "loss_table", "miscov
 
 
 def fnr_loss_table(scores: Any, labels: Any, lambdas: Any) -> Any:
-    """Multilabel false-negative rate L_i(λ) = 1 - |Y_i ∩ C_λ(X_i)| / |Y_i| (P3 §3.1; P5 eq. (14)).
+    """Multilabel false-negative rate L_i(λ) = 1 - #(Y_i ∩ C_λ(X_i)) / #Y_i (P3 §3.1; P5 eq. (14)).
 
     C_λ(x) = {k : f_k(x) >= 1 - λ}, so λ = 0 keeps only labels with score 1 and λ = 1 keeps every
     label with a score in [0, 1] (loss 0 there, the condition L(λ_max) <= alpha of P3 Theorem 1).
@@ -114,11 +114,11 @@ def miscoverage_loss_table(scores: Any, lambdas: Any) -> Any:
 
 
 def insensitive_abs_loss_table(y: Any, y_pred: Any, lambdas: Any, *, clip: float | None = None) -> Any:
-    """λ-insensitive absolute error L_i(λ) = max(0, |y_i - f(x_i)| - λ) (P5 eq. (15)).
+    """λ-insensitive absolute error L_i(λ) = max(0, abs(y_i - f(x_i)) - λ) (P5 eq. (15)).
 
     The loss of the interval C_λ(x) = [f(x) - λ, f(x) + λ]: the distance from y to the interval.
     Here λ is the *half*-width (the authors' ELEC2 code parametrises the full width 2λ).
-    Bounded by B = 1 when |y - f| <= 1 + λ_min (targets and predictions in [0, 1]); pass
+    Bounded by B = 1 when abs(y - f) <= 1 + λ_min (targets and predictions in [0, 1]); pass
     ``clip=B`` to use min(L, B), which keeps the CRC guarantee for the clipped loss.
 
     Parameters

@@ -45,7 +45,7 @@ _ORDS = (2, "inf")
 
 
 def absolute_residual_scores(y: Any, y_pred: Any) -> Any:
-    """Score s_i = |y_i - f(x_i)| (split-CP regression, interval [f - q̂, f + q̂]).
+    """Score s_i = abs(y_i - f(x_i)) (split-CP regression, interval [f - q̂, f + q̂]).
 
     Examples
     --------
@@ -57,7 +57,7 @@ def absolute_residual_scores(y: Any, y_pred: Any) -> Any:
 
 
 def normalized_residual_scores(y: Any, y_pred: Any, sigma: Any) -> Any:
-    """Score s_i = |y_i - f(x_i)| / sigma(x_i) (interval [f - q̂ sigma, f + q̂ sigma]).
+    """Score s_i = abs(y_i - f(x_i)) / sigma(x_i) (interval [f - q̂ sigma, f + q̂ sigma]).
 
     Raises
     ------
@@ -75,9 +75,9 @@ def normalized_residual_scores(y: Any, y_pred: Any, sigma: Any) -> Any:
 
 
 def norm_residual_scores(Y: Any, Y_pred: Any, ord: int | str = 2) -> Any:
-    """Multi-output norm score r_i = ||y_i - f(x_i)|| with the l2 or l-infinity norm (Tasar eqs. (1)-(2)).
+    """Multi-output norm score r_i = ‖y_i - f(x_i)‖ with the l2 or l-infinity norm (Tasar eqs. (1)-(2)).
 
-    The region {y : ||y - f(x)|| <= q̂} is a ball (l2) or a hypercube (l-inf) around f(x); no
+    The region {y : ‖y - f(x)‖ <= q̂} is a ball (l2) or a hypercube (l-inf) around f(x); no
     per-coordinate scaling, as in the paper.
 
     Parameters
@@ -158,7 +158,7 @@ def split_conformal_interval(y_pred: Any, q: float, sigma: Any = None) -> tuple[
 
 
 def norm_ball_contains(Y: Any, Y_pred: Any, q: float, ord: int | str = 2) -> Any:
-    """Whether y_i lies in the region {y : ||y - f(x_i)|| <= q̂} (boolean, shape (n,))."""
+    """Whether y_i lies in the region {y : ‖y - f(x_i)‖ <= q̂} (boolean, shape (n,))."""
     ord = v.check_choice(ord, "ord", _ORDS)
     q = _check_q(q)
     Y, Y_pred, bd = _pair(Y, Y_pred, "Y", "Y_pred", ndim=2)

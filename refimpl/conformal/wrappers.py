@@ -90,7 +90,7 @@ class SplitConformalRegressor(_Base):
     confidence_level : float or list of float, default 0.9
         1 - alpha.
     conformity_score : {"absolute", "normalized"}, default "absolute"
-        |y - f(x)|, or |y - f(x)| / sigma(x) with ``sigma_estimator.predict`` giving sigma(x) > 0.
+        abs(y - f(x)), or abs(y - f(x)) / sigma(x) with ``sigma_estimator.predict`` giving sigma(x) > 0.
     prefit : bool, default True
     sigma_estimator : object with ``predict``, optional
         Required for the normalised score.
@@ -174,7 +174,7 @@ class SplitConformalClassifier(_Base):
 
 
 class MultiOutputConformalRegressor(_Base):
-    """Multi-output split CP with a norm score: the region {y : ||y - f(x)|| <= τ} (Tasar 2025).
+    """Multi-output split CP with a norm score: the region {y : ‖y - f(x)‖ <= τ} (Tasar 2025).
 
     Parameters
     ----------

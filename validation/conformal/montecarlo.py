@@ -88,7 +88,7 @@ def _miscoverage_risk(rng, n: int, reps: int, plus_one: bool) -> np.ndarray:
     family="conformal",
     title='0/1-loss CRC risk is exactly 1 - k/(n+1); a dropped "+1" is detected',
     reference="Angelopoulos et al. 2024 §2.3 + order statistics of U(0,1); spec §4.8, §5.1 V3(b)",
-    target="|mean - 5/51| <= 3 s.e. and |mean - 6/51| > 5 s.e. (n = 50, alpha = 0.1); "
+    target="abs(mean - 5/51) <= 3 s.e. and abs(mean - 6/51) > 5 s.e. (n = 50, alpha = 0.1); "
     "--quick: 4000 reps (full 20000)",
     source="identity",
 )

@@ -45,7 +45,7 @@ def _regression_data(rng, n_cal: int):
     family="conformal",
     title="split-CP interval half-widths equal MAPIE's SplitConformalRegressor",
     reference="MAPIE 1.6 (peer); spec §5.3",
-    target="intervals identical (max |diff| = 0) wherever MAPIE returns one",
+    target="intervals identical (max abs diff = 0) wherever MAPIE returns one",
     source="peer",
 )
 def mapie_split(ctx: ClaimContext) -> Outcome:
