@@ -41,7 +41,7 @@ def _points(grid):
 
 @claim(id="G-1", family="gp", title="Kronecker solve/logdet/LML/mean/variance equal dense Cholesky GP",
        reference="exact identities (Saatçi 2012 ch. 5; spec §2.5 item 1)",
-       target="max rel. error <= 1e-9 (N <= 2000; quick: N <= 600)", source="identity", per_backend=True)
+       target="max rel. error <= 1e-9 (N <= 2000; quick: N <= 600)", source="identity")
 def g1_dense_identities(ctx: ClaimContext) -> Outcome:
     rng = ctx.rng(0)
     shapes = [(150,), (24, 25), (8, 9, 8)] if ctx.quick else [(500,), (40, 45), (12, 12, 13)]
