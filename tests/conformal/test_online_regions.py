@@ -175,3 +175,37 @@ def test_regions_backend_agreement(backend, data):
     lo, hi = split_conformal_interval(Fb[:, 0], 0.75, sigma=backend.asarray(np.abs(Y[:, 0]) + 1))
     assert_backend_agrees(lo, olo, rtol=0, like=Yb)
     assert_backend_agrees(hi, ohi, rtol=0, like=Yb)
+
+
+@settings(max_examples=10)
+@given(data=st.data())
+def test_scores_sets_and_online_state_backend_agreement(backend, data):
+    n = data.draw(st.integers(1, 10))
+    K = data.draw(st.integers(2, 4))
+    raw = np.array(data.draw(st.lists(st.integers(1, 8), min_size=n * K, max_size=n * K)), float).reshape(n, K)
+    P = raw / raw.sum(axis=1, keepdims=True)
+    y = np.array(data.draw(st.lists(st.integers(0, K - 1), min_size=n, max_size=n)))
+    f = raw[:, 0] / 4
+    sigma = raw[:, 1] / 8
+    with use_backend("numpy"):
+        o_lac, o_sets = lac_scores(P, y), lac_prediction_sets(P, 0.5)
+        o_abs, o_norm = absolute_residual_scores(raw[:, 1], f), normalized_residual_scores(raw[:, 1], f, sigma)
+        o_state = OnlineCRC(np.linspace(0, 1, K), 0.4, 0.5)
+        for row in -np.sort(-P, axis=1):
+            o_state.observe(row)
+        o_res = o_state.result()
+    Pb = backend.asarray(P)
+    # one subtraction / division per entry on identical inputs: exact up to the last ulp
+    assert_backend_agrees(lac_scores(Pb, backend.asarray(y.astype(float))), o_lac, rtol=1e-15, like=Pb)
+    assert_backend_agrees(lac_prediction_sets(Pb, 0.5), o_sets, rtol=0, like=Pb)
+    assert_backend_agrees(absolute_residual_scores(backend.asarray(raw[:, 1]), backend.asarray(f)), o_abs, rtol=0,
+                          like=Pb)
+    assert_backend_agrees(normalized_residual_scores(backend.asarray(raw[:, 1]), backend.asarray(f),
+                                                     backend.asarray(sigma)), o_norm, rtol=1e-15, like=Pb)
+    state = OnlineCRC(backend.asarray(np.linspace(0, 1, K)), 0.4, 0.5)
+    for row in -np.sort(-P, axis=1):
+        state.observe(backend.asarray(row))
+    res = state.result()
+    # rho = 1/2 and dyadic losses would be exact; P has thirds etc., so allow a few ulp in the bound
+    assert_backend_agrees(res.bound, o_res.bound, rtol=1e-14, like=Pb)
+    assert (res.lambda_hat, res.feasible) == (o_res.lambda_hat, o_res.feasible)
