@@ -688,7 +688,7 @@ def gphm_solve(problem: PDEProblem, *, kernel: str = "stm", Q: int = 30, freq_sc
 def gphm_predict(result: GPHMResult, test_grid: Sequence[Array], *, best: bool = False) -> Array:
     """Predict the solution on a test grid from a trained GP-HM (conditional mean, spec §1.7).
 
-    Û* = U ×_1 (K_{*1} K_1^{-1}) ⋯ ×_d (K_{*d} K_d^{-1}), K_{*j} = κ_j(x*_j − z^{(j)ᵀ}).
+    ``Û* = U ×_1 (K_{*1} K_1^{-1}) ⋯ ×_d (K_{*d} K_d^{-1})``, with ``K_{*j} = κ_j(x*_j − z^{(j)ᵀ})``.
 
     Parameters
     ----------

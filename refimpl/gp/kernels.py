@@ -214,7 +214,7 @@ class SquaredExponential(_Stationary):
 class Matern(_Stationary):
     """Matérn kernel with ν ∈ {1/2, 3/2, 5/2} (R&W eqs. 4.14, 4.17).
 
-    κ(τ) = σ² g_ν(|τ|), with a = √(2ν)/ℓ: g_{1/2} = e^{−ar}, g_{3/2} = (1 + ar) e^{−ar},
+    κ(τ) = σ² g_ν(r), r = abs(τ), with a = √(2ν)/ℓ: g_{1/2} = e^{−ar}, g_{3/2} = (1 + ar) e^{−ar},
     g_{5/2} = (1 + ar + a²r²/3) e^{−ar}. θ = (log σ², log ℓ). τ-derivatives: none for ν = 1/2
     (κ' jumps at 0), up to order 2 for ν = 3/2 and 5/2.
 
@@ -377,7 +377,7 @@ class SpectralMixture(_Mixture):
 class MaternCosine(_Mixture):
     """Matérn-5/2 × cosine mixture (Student-t mixture spectrum), GP-HM-StM.
 
-    κ(τ) = Σ_q w_q g_{ρ_q}(|τ|) cos(2π μ_q τ), g_ρ(r) = (1 + ar + a²r²/3) e^{−ar}, a = √5 ρ
+    κ(τ) = Σ_q w_q g_{ρ_q}(r) cos(2π μ_q τ), r = abs(τ), g_ρ(r) = (1 + ar + a²r²/3) e^{−ar}, a = √5 ρ
     (Fang et al. 2024, code name ``Matern52_Cos_1d``; ρ is an *inverse* length-scale).
     θ = (log w (Q), log ρ (Q), μ (Q)). The GP-Matern baseline is Q = 1 with μ ≡ 0.
 

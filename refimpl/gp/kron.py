@@ -330,7 +330,7 @@ def kron_solve(factors: Sequence[Array] | KronEig, Y: Array, noise: float) -> Ar
 
 
 def kron_logdet(factors: Sequence[Array] | KronEig, noise: float) -> float:
-    """log |⊗K_j + σ² I| = Σ_i log(Λ_i + σ²) (spec §2.2 step 3).
+    """log det(⊗K_j + σ² I) = Σ_i log(Λ_i + σ²) (spec §2.2 step 3).
 
     For ``noise = 0`` this equals Σ_j (N/n_j) log|K_j| (the identity log|⊗A_j| = Σ_j (N/n_j)
     log|A_j|).

@@ -239,8 +239,8 @@ def grid_gp_predict(grid: Sequence[Array], Y: Array, kernels: Kernel1D | Sequenc
                     points: Array | None = None) -> tuple[Array, Array]:
     """Predictive mean and latent variance of grid GP regression (spec §2.3).
 
-    On a test grid: M* = α ×_1 K_{*1} ⋯ ×_d K_{*d} and
-    V* = diag(K**) − (1/(Λ + σ²)) ×_1 ((K_{*1}Q_1)∘²) ⋯ ×_d ((K_{*d}Q_d)∘²) — one Kronecker MVM each.
+    On a test grid: ``M* = α ×_1 K_{*1} ⋯ ×_d K_{*d}`` and
+    ``V* = diag(K**) − (1/(Λ + σ²)) ×_1 ((K_{*1}Q_1)∘²) ⋯ ×_d ((K_{*d}Q_d)∘²)`` — one Kronecker MVM each.
     At scattered points the same contractions are done point by point in O(N) per point.
 
     Parameters
