@@ -16,7 +16,7 @@ from .backends import (
     available_backends,
     default_backend_name,
     get_backend,
-    load_backend,
+    use_backend,
 )
 
 BLAS_ENV = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
@@ -134,9 +134,9 @@ def main(argv: list[str] | None = None) -> int:
     if not hasattr(args, "backend"):
         args.backend = None
     try:
-        if args.backend:
-            load_backend(args.backend)
-            os.environ["REFIMPL_BACKEND"] = args.backend
+        if args.backend:  # scoped to this command: no process-wide side effect (main() is also called in-process)
+            with use_backend(args.backend):
+                return args.func(args)
         return args.func(args)
     except (UnknownBackendError, BackendUnavailableError) as exc:
         print(f"refimpl: {exc}", file=sys.stderr)

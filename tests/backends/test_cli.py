@@ -74,3 +74,14 @@ def test_validate_backend_option(capsys):
     assert main(["validate", "core", "--quick", "--backend", "array_api_strict"]) == 0
     out = capsys.readouterr().out
     assert "array_api_strict" in out and "numba" not in out
+
+
+def test_backend_option_has_no_lasting_side_effect(monkeypatch, capsys):
+    import os
+
+    from refimpl import get_backend
+
+    monkeypatch.delenv("REFIMPL_BACKEND", raising=False)
+    assert main(["--backend", "array_api_strict", "info"]) == 0
+    assert "active backend: array_api_strict" in capsys.readouterr().out
+    assert "REFIMPL_BACKEND" not in os.environ and get_backend().name == "numpy"
