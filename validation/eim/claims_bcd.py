@@ -142,7 +142,7 @@ def c2_bound(ctx: ClaimContext) -> Outcome:
     family="eim",
     title="non-intrusive reduced matrix from magic entries equals the intrusive projection (complex)",
     reference="spec §5.3 D-2 [design target]; paper D pipeline [R]",
-    target="max |A_N - sum beta_m V^* A_m V| <= 1e-12 rel.; reduced solution error <= 1e-5 (Helmholtz toy)",
+    target="max abs(A_N - sum beta_m V^* A_m V) <= 1e-12 rel.; reduced solution error <= 1e-5 (Helmholtz toy)",
     source="design",
 )
 def d2_nirb(ctx: ClaimContext) -> Outcome:

@@ -100,7 +100,7 @@ def f1_floor(ctx: ClaimContext) -> Outcome:
     family="eim",
     title="stabilised EIM keeps B triangular to round-off and stops at the floor; plain greedy does not",
     reference="paper F stabilised EIM [V abstract, rule R] (spec §7.4); spec §7.6 F-3 [design target]",
-    target="stabilised: max|B_strict upper| <= 1e-13, stops by floor; plain interpolation-form: >= 1e-10",
+    target="stabilised: max abs strict-upper(B) <= 1e-13, stops by floor; plain interpolation-form: >= 1e-10",
     source="design",
 )
 def f3_stabilised(ctx: ClaimContext) -> Outcome:
