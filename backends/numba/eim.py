@@ -18,7 +18,13 @@ from refimpl.backends import register_twin
 
 
 @numba.njit(cache=True)
-def _step_inplace(R, i, j, norm_code, w, q, r, col):
+def _sq_modulus(x):
+    # |x|^2 as Re^2 + Im^2 (IEEE operations only, as the reference's _modulus_key)
+    return x.real * x.real + x.imag * x.imag
+
+
+@numba.njit(cache=True)
+def _step_inplace(R, i, j, norm_code, w, q, r, col, is_complex):
     n_x, n_y = R.shape
     piv = R[i, j]
     for a in range(n_x):
@@ -29,10 +35,22 @@ def _step_inplace(R, i, j, norm_code, w, q, r, col):
         col[c] = 0.0
     for a in range(n_x):
         qa = q[a]
-        if qa == 0.0:
-            # R[a, c] - 0 * r[c] == R[a, c] (finite data): only the norms need the row
-            for c in range(n_y):
-                val = abs(R[a, c])
+        for c in range(n_y):
+            x = R[a, c]
+            if qa != 0.0:
+                x = x - qa * r[c]
+                R[a, c] = x
+            if is_complex:
+                v2 = _sq_modulus(x)
+                if norm_code == 0:
+                    if v2 > col[c]:
+                        col[c] = v2
+                elif norm_code == 1:
+                    col[c] += v2
+                else:
+                    col[c] += w[a] * v2
+            else:
+                val = abs(x)
                 if norm_code == 0:
                     if val > col[c]:
                         col[c] = val
@@ -40,19 +58,7 @@ def _step_inplace(R, i, j, norm_code, w, q, r, col):
                     col[c] += val * val
                 else:
                     col[c] += w[a] * (val * val)
-            continue
-        for c in range(n_y):
-            x = R[a, c] - qa * r[c]
-            R[a, c] = x
-            val = abs(x)
-            if norm_code == 0:
-                if val > col[c]:
-                    col[c] = val
-            elif norm_code == 1:
-                col[c] += val * val
-            else:
-                col[c] += w[a] * (val * val)
-    if norm_code != 0:
+    if norm_code != 0 or is_complex:
         for c in range(n_y):
             col[c] = np.sqrt(col[c])
 
@@ -64,7 +70,8 @@ def greedy_step_numba(R, i, j, norm_code, w):
     q = np.empty(R.shape[0], dtype=R.dtype)
     r = np.empty(R.shape[1], dtype=R.dtype)
     col = np.empty(R.shape[1], dtype=np.float64)
-    _step_inplace(R, int(i), int(j), int(norm_code), np.ascontiguousarray(w, dtype=np.float64), q, r, col)
+    _step_inplace(R, int(i), int(j), int(norm_code), np.ascontiguousarray(w, dtype=np.float64), q, r, col,
+                  np.iscomplexobj(R))
     return R, q, r, col
 
 

@@ -129,15 +129,31 @@ class EIMResult(Result):
 # --------------------------------------------------------------------------------------------
 
 
+def _modulus_key(xp: Any, R: Any) -> tuple[Any, bool]:
+    """What the argmaxes compare: ``|R|`` for real data, ``Re^2 + Im^2`` for complex data.
+
+    Complex moduli are compared squared because ``abs`` of a complex number (a ``hypot``) is not
+    correctly rounded and differs in the last bit between libraries, while ``Re^2 + Im^2`` is
+    made of IEEE operations only: exact ties (e.g. a plane wave of constant modulus) are then
+    broken by the first-index rule identically on every backend.
+    """
+    if xp.isdtype(R.dtype, "complex floating"):
+        re, im = xp.real(R), xp.imag(R)
+        return re * re + im * im, True
+    return xp.abs(R), False
+
+
 def _column_norms(R: Any, norm_code: int, w: Any) -> Any:
     """Column norms of ``R``: sup, l2 or weighted l2 (paper A, greedy step (1a): any norm)."""
     xp = array_namespace(R)
-    A = xp.abs(R)
+    A, squared = _modulus_key(xp, R)
     if norm_code == NORM_SUP:
-        return xp.max(A, axis=0)
+        m = xp.max(A, axis=0)
+        return xp.sqrt(m) if squared else m
+    A2 = A if squared else A * A
     if norm_code == NORM_L2:
-        return xp.sqrt(xp.sum(A * A, axis=0))
-    return xp.sqrt(xp.sum(w[:, None] * (A * A), axis=0))
+        return xp.sqrt(xp.sum(A2, axis=0))
+    return xp.sqrt(xp.sum(w[:, None] * A2, axis=0))
 
 
 @kernel("eim.greedy_step")
@@ -373,7 +389,7 @@ def eim_greedy(
                 EIMStatus.MAX_TERMS if tol is None and rtol is None else EIMStatus.TOL_NOT_REACHED
             )
             break
-        i = _first_argmax(xp, xp.abs(R[:, j]))  # Eq. (1b): point, always max-abs
+        i = _first_argmax(xp, _modulus_key(xp, R[:, j])[0])  # Eq. (1b): point, always max-abs
         pivot = R[i, j]
         if abs(complex(pivot)) <= pivot_tol:
             status = EIMStatus.ZERO_PIVOT
@@ -570,7 +586,7 @@ def eim_greedy_streaming(
         if k == max_terms:
             status = EIMStatus.MAX_TERMS if tol is None and rtol is None else EIMStatus.TOL_NOT_REACHED
             break
-        i = _first_argmax(xp, xp.abs(best_r))
+        i = _first_argmax(xp, _modulus_key(xp, best_r)[0])
         pivot = best_r[i]
         if abs(complex(pivot)) <= ptol:
             status = EIMStatus.ZERO_PIVOT
