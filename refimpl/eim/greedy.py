@@ -316,7 +316,9 @@ def eim_greedy(
     Raises
     ------
     ValueError
-        Empty or non-2-D ``S``, non-finite entries, ``tol``/``rtol`` not positive, bad weights.
+        Empty, identically zero or non-2-D ``S``, non-finite entries, ``tol``/``rtol`` not
+        positive, bad weights. (A rank-deficient but non-zero ``S`` is not an error: the greedy
+        stops at its numerical rank with status ``ZERO_PIVOT``, ``REPEATED_POINT`` or ``EXHAUSTED``.)
     TypeError
         Non-numeric ``S`` or ``norm``.
 
@@ -354,6 +356,8 @@ def eim_greedy(
     tol, rtol, max_terms = _check_stopping(tol, rtol, max_terms, min(n_x, n_y))
     w = bd.asarray(w_host if w_host is not None else np.ones(1), dtype=xp.float64)
     s_max = float(xp.max(xp.abs(Sb)))
+    if s_max == 0.0:
+        raise ValueError("S is identically zero (rank 0): there is nothing to interpolate")
     eps = float(np.finfo(np.float64).eps)
     floor = floor_factor * max(n_x, n_y) * eps * s_max
     if pivot_tol is None:
@@ -775,18 +779,3 @@ def eim_interpolate_newton(result: EIMResult, f: Any) -> Any:
         r = r - Q[:, k : k + 1] * r[i : i + 1, :]
     out = F - (r[:, 0] if vec else r)
     return bd.out(out)
-
-
-def _check_real(x: Any, name: str) -> None:
-    """Raise TypeError for complex data on a path that needs real numbers."""
-    if np.dtype(str(x.dtype).rsplit(".", 1)[-1]).kind == "c":
-        raise TypeError(f"{name} must be real; got complex dtype {x.dtype} (this path needs real data)")
-
-
-def _is_complex(x: Any) -> bool:
-    return np.dtype(str(getattr(x, "dtype", np.asarray(x).dtype)).rsplit(".", 1)[-1]).kind == "c"
-
-
-def _eps() -> float:
-    return float(np.finfo(np.float64).eps)
-

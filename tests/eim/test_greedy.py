@@ -306,6 +306,7 @@ def test_ties_take_first_index(backend):
         (np.eye(3), {"norm": np.array([1.0, -1.0, 1.0])}, ValueError, "positive"),
         (np.eye(3), {"norm": np.ones(4)}, ValueError, "shape"),
         (np.array([["a", "b"]]), {}, TypeError, "numeric"),
+        (np.zeros((4, 3)), {}, ValueError, "identically zero"),
     ],
 )
 def test_bad_input(S, kwargs, exc, match):
