@@ -390,13 +390,19 @@ def _objective(S, U, thetas, s, grad=True, timer=None):
     for j in range(d):
         Aj = _unfold(xp, A[j], j)
         AjT = xp.permute_dims(Aj, (1, 0))
-        WK = (0.5 * N / S.problem.n[j]) * facs[j][2] - 0.5 * (_unfold(xp, alpha, j) @ AjT)
+        # W^K = (N/2n_j) K_j^{-1} + (−½ α − τ₂ Σ_t c_t β_t)_(j) A_(j)ᵀ   (one GEMM for both terms)
+        # W^{(m)} = τ₂ Σ_t c_t r_(j) A_(j)ᵀ                                  (terms t acting on axis j)
+        left = -0.5 * alpha
         Wm = {}
         for (jj, m, c), b in zip(S.terms, betas):
             if jj != j:
                 continue
-            WK = WK - (tau2 * c) * (_unfold(xp, b, jj) @ AjT)
-            Wm[m] = Wm.get(m, 0.0) + (tau2 * c) * (_unfold(xp, resid, jj) @ AjT)
+            left = left - (tau2 * c) * b
+            Wm[m] = Wm.get(m, 0.0) + tau2 * c
+        WK = (0.5 * N / S.problem.n[j]) * facs[j][2] + _unfold(xp, left, j) @ AjT
+        if Wm:
+            RA = _unfold(xp, resid, j) @ AjT
+            Wm = {m: coef * RA for m, coef in Wm.items()}
         lag_grads = facs[j][4]
         g = _diag_sums(xp, WK) @ lag_grads[0]
         for m, W in Wm.items():
