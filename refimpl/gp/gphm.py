@@ -486,6 +486,7 @@ def gphm_objective(problem: PDEProblem, U: Array, kernels: Sequence[Kernel1D], s
     ----------
     problem : PDEProblem
     U : array, shape problem.n
+        Upcast to float64: GP-HM needs it (cond(K_j) reaches 1e7–1e8, spec §1.12).
     kernels : sequence of MaternCosine or SpectralMixture, one per axis
     s1, s2 : float
         Log-precisions of the boundary and residual terms.
@@ -585,6 +586,7 @@ def gphm_solve(problem: PDEProblem, *, kernel: str = "stm", Q: int = 30, freq_sc
     Trainable: U (initialised at 0), every axis' kernel parameters (log w, log scale, μ; μ frozen
     for the ``"matern"`` / ``"se"`` baselines) and s₁, s₂ (initialised at 0). Adam as optax
     defaults (β₁ = 0.9, β₂ = 0.999, ε = 1e-8), constant learning rate, full batch. Deterministic.
+    Always computes in float64 on the active backend (float32 is not viable: spec §1.12).
 
     Parameters
     ----------

@@ -82,9 +82,11 @@ def _check_factors(bd, factors, *, square=True, symmetric=False, name="factors")
         if square and A.shape[0] != A.shape[1]:
             raise ValueError(f"{name}[{j}] must be square; got shape {tuple(A.shape)}")
         if symmetric:
+            # tolerance: max(1e-10, 1e3 eps) relative, so float32 factors built in float32 pass
+            tol = max(1e-10, 1e3 * float(xp.finfo(A.dtype).eps))
             scale = float(xp.max(xp.abs(A)))
             asym = float(xp.max(xp.abs(A - A.T)))
-            if asym > 1e-10 * max(scale, 1e-300):
+            if asym > tol * max(scale, 1e-300):
                 raise ValueError(f"{name}[{j}] must be symmetric; max |A - A^T| = {asym:.3g} "
                                  f"(max |A| = {scale:.3g})")
         out.append(A)

@@ -131,3 +131,11 @@ def test_bad_input():
         kron_mvm([np.eye(3), np.eye(2)], np.ones((2, 3)))
     with pytest.raises(ValueError, match="singular"):
         kron_solve([np.zeros((2, 2))], np.ones(2), 0.0)
+
+
+def test_float32_factors_are_accepted_and_stay_float32():
+    Ks, Y = _problem((4, 3), seed=9, cond=10)
+    K32 = [K.astype(np.float32) for K in Ks]
+    a = kron_solve(K32, Y.astype(np.float32), 0.1)
+    assert a.dtype == np.float32
+    np.testing.assert_allclose(a, kron_solve(Ks, Y, 0.1), rtol=1e-4, atol=1e-5)
