@@ -24,7 +24,7 @@ def _sq_modulus(x):
 
 
 @numba.njit(cache=True)
-def _step_inplace(R, i, j, norm_code, w, q, r, col, is_complex):
+def _basis_and_row(R, i, j, q, r):
     n_x, n_y = R.shape
     piv = R[i, j]
     for a in range(n_x):
@@ -32,46 +32,71 @@ def _step_inplace(R, i, j, norm_code, w, q, r, col, is_complex):
     q[i] = 1.0
     for c in range(n_y):
         r[c] = R[i, c]
-        col[c] = 0.0
+
+
+@numba.njit(cache=True)
+def _update_sup_real(R, q, r, col):
+    # one pass: R <- R - q r^T and col[c] = max_a |R[a, c]| (branch-free inner loop)
+    n_x, n_y = R.shape
+    col[:] = 0.0
     for a in range(n_x):
         qa = q[a]
         for c in range(n_y):
-            x = R[a, c]
-            if qa != 0.0:
-                x = x - qa * r[c]
-                R[a, c] = x
-            if is_complex:
-                v2 = _sq_modulus(x)
-                if norm_code == 0:
-                    if v2 > col[c]:
-                        col[c] = v2
-                elif norm_code == 1:
-                    col[c] += v2
-                else:
-                    col[c] += w[a] * v2
-            else:
-                val = abs(x)
-                if norm_code == 0:
-                    if val > col[c]:
-                        col[c] = val
-                elif norm_code == 1:
-                    col[c] += val * val
-                else:
-                    col[c] += w[a] * (val * val)
-    if norm_code != 0 or is_complex:
+            x = R[a, c] - qa * r[c]
+            R[a, c] = x
+            col[c] = max(col[c], abs(x))
+
+
+@numba.njit(cache=True)
+def _update_l2_real(R, q, r, w, col):
+    n_x, n_y = R.shape
+    col[:] = 0.0
+    for a in range(n_x):
+        qa = q[a]
+        wa = w[a]
         for c in range(n_y):
-            col[c] = np.sqrt(col[c])
+            x = R[a, c] - qa * r[c]
+            R[a, c] = x
+            col[c] += wa * (x * x)
+    for c in range(n_y):
+        col[c] = np.sqrt(col[c])
+
+
+@numba.njit(cache=True)
+def _update_complex(R, q, r, w, col, sup):
+    n_x, n_y = R.shape
+    col[:] = 0.0
+    for a in range(n_x):
+        qa = q[a]
+        wa = w[a]
+        for c in range(n_y):
+            x = R[a, c] - qa * r[c]
+            R[a, c] = x
+            v2 = _sq_modulus(x)
+            if sup:
+                col[c] = max(col[c], v2)
+            else:
+                col[c] += wa * v2
+    for c in range(n_y):
+        col[c] = np.sqrt(col[c])
 
 
 @register_twin("eim.greedy_step", "numba")
 def greedy_step_numba(R, i, j, norm_code, w):
     """Numba twin of :func:`refimpl.eim.greedy.greedy_step` (in-place update, fused norms)."""
     R = np.ascontiguousarray(R)
-    q = np.empty(R.shape[0], dtype=R.dtype)
-    r = np.empty(R.shape[1], dtype=R.dtype)
-    col = np.empty(R.shape[1], dtype=np.float64)
-    _step_inplace(R, int(i), int(j), int(norm_code), np.ascontiguousarray(w, dtype=np.float64), q, r, col,
-                  np.iscomplexobj(R))
+    n_x, n_y = R.shape
+    q = np.empty(n_x, dtype=R.dtype)
+    r = np.empty(n_y, dtype=R.dtype)
+    col = np.empty(n_y, dtype=np.float64)
+    _basis_and_row(R, int(i), int(j), q, r)
+    weights = np.ones(n_x) if norm_code != 2 else np.ascontiguousarray(w, dtype=np.float64)
+    if np.iscomplexobj(R):
+        _update_complex(R, q, r, weights, col, norm_code == 0)
+    elif norm_code == 0:
+        _update_sup_real(R, q, r, col)
+    else:
+        _update_l2_real(R, q, r, weights, col)
     return R, q, r, col
 
 
