@@ -49,6 +49,7 @@ from typing import Any
 
 import numpy as np
 import scipy.linalg
+import scipy.sparse
 
 from refimpl import _validate as v
 from refimpl.backends import Boundary, kernel
@@ -283,9 +284,9 @@ def _slices(b: int, o: int, n: int) -> tuple[slice, slice] | None:
 
 
 def _segment_sum(values: np.ndarray, cell: np.ndarray, n_cells: int) -> np.ndarray:
-    out = np.zeros((n_cells,) + values.shape[1:])
-    np.add.at(out, cell, values)
-    return out
+    """Per-cell sums of the rows of ``values`` (a sparse indicator-matrix product)."""
+    P = scipy.sparse.csr_matrix((np.ones(cell.size), (cell, np.arange(cell.size))), shape=(n_cells, cell.size))
+    return np.asarray(P @ values)
 
 
 def eifmm(
