@@ -55,8 +55,8 @@ def exponential_weights(n: int, rho: float) -> Any:
     Returns
     -------
     ndarray, shape (n,)
-        [rho^n, rho^(n-1), ..., rho], on the active backend's namespace as NumPy/host arrays are
-        returned to a NumPy caller (this function has no array input, so it returns NumPy).
+        [rho^n, rho^(n-1), ..., rho] as a NumPy array (computed on the active backend; with no
+        array input the caller's library is NumPy).
 
     Examples
     --------

@@ -88,7 +88,7 @@ def mapie_split(ctx: ClaimContext) -> Outcome:
             worst = max(worst, float(np.max(np.abs(y_pis[:, 1, 0] - (y_pred + q)))),
                         float(np.max(np.abs(y_pis[:, 0, 0] - (y_pred - q)))))
             n_cases += 1
-    return Outcome(measured=f"max |diff| {worst:.3g} over {n_cases} cases", passed=worst <= 1e-12,
+    return Outcome(measured=f"max abs diff {worst:.3g} over {n_cases} cases", passed=worst <= 1e-12,
                    detail=f"n in {_SIZES}, levels {_LEVELS}; MAPIE refuses {n_refused} small-n cases "
                    f"({n_refused_finite} of them with a finite order statistic; refimpl returns it, or +inf)")
 

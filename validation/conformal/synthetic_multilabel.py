@@ -183,6 +183,6 @@ def synthetic_multilabel(ctx: ClaimContext) -> Outcome:
     return Outcome(
         measured=measured,
         passed=max(errors) <= tol,
-        detail=f"{len(runs)} seeds, every {stride}. step; max |diff| {max(errors):.4f}; paper CRC 0.191/0.246/0.225, non-X "
+        detail=f"{len(runs)} seeds, every {stride}. step; max abs diff {max(errors):.4f}; paper CRC 0.191/0.246/0.225, non-X "
         f"0.181/0.196/0.182; mean non-X lambda_hat {lam}",
     )
