@@ -100,11 +100,16 @@ def test_numba_twin_large_input_matches_reference(order):
     s = np.round(rng.standard_normal(50_000), 3)
     s = {"random": s, "sorted": np.sort(s), "reversed": np.sort(s)[::-1].copy()}[order]
     w = rng.integers(0, 65, 50_000) / 64.0
-    for alpha in (1e-4, 0.001, 0.1, 0.5, 0.9, 0.999):
-        with use_backend("numpy"):
-            ref = conformal_quantile(s, alpha, w)
-        with use_backend("numba"):
-            assert conformal_quantile(s, alpha, w) == ref
+    # all mass on 40 points the twin's strided sample (stride 50_000 // 4096 = 12) never sees:
+    # its bracket estimate is wrong and the full-quickselect fallback must run
+    spiky = np.zeros(50_000)
+    spiky[12 * 97 * np.arange(40) + rng.integers(1, 12, 40)] = 1.0
+    for weights in (w, spiky):
+        for alpha in (1e-4, 0.001, 0.1, 0.5, 0.9, 0.999):
+            with use_backend("numpy"):
+                ref = conformal_quantile(s, alpha, weights)
+            with use_backend("numba"):
+                assert conformal_quantile(s, alpha, weights) == ref
 
 
 scores_st = st.lists(st.integers(-4, 4), min_size=1, max_size=30)
