@@ -621,6 +621,13 @@ def gphm_solve(problem: PDEProblem, *, kernel: str = "stm", Q: int = 30, freq_sc
     -----
     AliasingWarning
         The grid has fewer than 3 nodes per period of the solution's highest frequency.
+
+    Examples
+    --------
+    >>> from refimpl.gp import gphm_problem, gphm_solve
+    >>> res = gphm_solve(gphm_problem("poisson_1d-single_sin"), n_iter=100)   # ~2 s
+    >>> round(res.rel_l2, 2)          # authors' log: 0.2756 (min over checkpoints)
+    0.26
     """
     _check_problem(problem)
     n_iter = v.check_int(n_iter, "n_iter", low=1)
@@ -774,6 +781,14 @@ def fixed_kernel_solve(problem: PDEProblem, kernels: Sequence[Kernel1D], *, tau1
     -----
     AliasingWarning
         The grid has fewer than 3 nodes per period (the Nyquist failure of spec §1.9 at n = 200).
+
+    Examples
+    --------
+    >>> import math
+    >>> from refimpl.gp import MaternCosine, fixed_kernel_solve, gphm_problem
+    >>> k = [MaternCosine(weights=[1.0], scales=[1.0], freqs=[100 / (2 * math.pi)])]
+    >>> fixed_kernel_solve(gphm_problem("poisson_1d-single_sin"), k).rel_l2 < 3e-5
+    True
     """
     _check_problem(problem)
     if problem.operator == "allen_cahn":
