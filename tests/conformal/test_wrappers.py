@@ -131,3 +131,35 @@ def test_wrapper_errors():
         SplitConformalClassifier(Linear([1.0])).conformalize(np.zeros((2, 1)), [0, 1])
     with pytest.raises(ValueError, match="not conformalized yet"):
         MultiLabelRiskController(Proba()).lambda_hat
+
+
+def test_regressor_wrapper_matches_mapie():
+    mapie_regression = pytest.importorskip("mapie.regression", reason="mapie not installed: pip install 'refimpl[peers]'")
+    sklearn_base = pytest.importorskip("sklearn.base")
+
+    class Fixed(sklearn_base.RegressorMixin, sklearn_base.BaseEstimator):
+        def __init__(self, beta=None):
+            self.beta = beta
+
+        def fit(self, X, y):
+            return self
+
+        def predict(self, X):
+            return np.asarray(X) @ self.beta
+
+        def __sklearn_is_fitted__(self):
+            return True
+
+    rng = np.random.default_rng(4)
+    beta = rng.standard_normal(3)
+    X, Xt = rng.standard_normal((99, 3)), rng.standard_normal((20, 3))
+    y = X @ beta + rng.standard_normal(99)
+    levels = [0.8, 0.9, 0.95]
+    fixed = Fixed(beta)
+    fixed.n_features_in_ = 3  # what MAPIE's fitted-check looks for
+    ours = SplitConformalRegressor(fixed, confidence_level=levels).conformalize(X, y).predict_interval(Xt)
+    peer = mapie_regression.SplitConformalRegressor(fixed, confidence_level=levels, prefit=True)
+    peer.conformalize(X, y)
+    theirs = peer.predict_interval(Xt)
+    np.testing.assert_array_equal(ours[1], theirs[1])
+    np.testing.assert_allclose(ours[0], theirs[0], rtol=1e-15)
