@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import glob
 import os
+import re
 
 project = "refimpl"
 author = "refimpl developers"
@@ -27,6 +28,14 @@ html_theme = "alabaster"
 nitpicky = False
 
 
+def _esc(text: str) -> str:
+    """Escape claim text for RST: backslashes, substitutions (|), emphasis (*), roles (`), references (word_)."""
+    text = " ".join(str(text).split()).replace("\\", "\\\\")
+    for ch in "|*`":
+        text = text.replace(ch, "\\" + ch)
+    return re.sub(r"_(?=\W|$)", r"\\_", text)
+
+
 def _generate(app):
     """Write docs/generated/*.rst from the kernel registry and the claim manifest (never hand-edited)."""
     from refimpl.backends import BACKEND_NAMES, kernel_table
@@ -48,8 +57,8 @@ def _generate(app):
             "     - target", "     - modes"]
     for c in claims:
         modes = ", ".join(m for m, on in (("quick", c.quick), ("full", c.full)) if on)
-        rows += [f"   * - {c.family} / {c.id}", f"     - {c.title}", f"     - {c.reference}", f"     - {c.target}",
-                 f"     - {modes}"]
+        rows += [f"   * - {c.family} / {_esc(c.id)}", f"     - {_esc(c.title)}", f"     - {_esc(c.reference)}",
+                 f"     - {_esc(c.target)}", f"     - {modes}"]
     with open(os.path.join(out, "claims.rst"), "w") as f:
         f.write("\n".join(rows) + "\n")
 
