@@ -52,8 +52,9 @@ import numpy as np
 
 from refimpl import _validate as v
 from refimpl._results import Result, StatusEnum
-from refimpl.backends import Boundary, get_backend, linalg, to_numpy
+from refimpl.backends import Boundary, linalg, to_numpy
 from refimpl.gp.kernels import Kernel1D, MaternCosine, SpectralMixture
+from refimpl.gp.kron import _unfold
 
 __all__ = [
     "AliasingWarning",
@@ -262,11 +263,6 @@ def _diag_sums(xp, W):
     Z = xp.concat([Wf, xp.zeros_like(Wf)], axis=1)
     Z = xp.reshape(Z, (-1,))[: n * (2 * n - 1)]
     return xp.sum(xp.reshape(Z, (n, 2 * n - 1)), axis=0)
-
-
-def _unfold(xp, X, j):
-    perm = (j,) + tuple(i for i in range(X.ndim) if i != j)
-    return xp.reshape(xp.permute_dims(X, perm), (X.shape[j], -1))
 
 
 def _terms(problem):

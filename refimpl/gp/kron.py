@@ -39,7 +39,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 
 from refimpl import _validate as v
 from refimpl.backends import Boundary, check_rng, linalg
@@ -117,6 +116,12 @@ def _outer(xp, vectors) -> Array:
 
 def _transpose(xp, A):
     return xp.permute_dims(A, (1, 0))
+
+
+def _unfold(xp, X, j):
+    """Mode-j unfolding X_(j): axis j first, the rest flattened (C order), shape (n_j, N/n_j)."""
+    perm = (j,) + tuple(i for i in range(X.ndim) if i != j)
+    return xp.reshape(xp.permute_dims(X, perm), (X.shape[j], -1))
 
 
 def _kron_apply(factors, X):

@@ -39,7 +39,7 @@ from refimpl import _validate as v
 from refimpl._results import Result, StatusEnum
 from refimpl.backends import Boundary, linalg, to_numpy
 from refimpl.gp.kernels import Kernel1D
-from refimpl.gp.kron import _eigh_backend, _outer, _solve_eig, _transpose
+from refimpl.gp.kron import _eigh_backend, _outer, _solve_eig, _transpose, _unfold
 
 __all__ = [
     "GridGPFit",
@@ -83,14 +83,6 @@ def _backend_grid(bd, grid):
 
 def _lags(xp, a, b):
     return a[:, None] - b[None, :]
-
-
-def _unfold(xp, X, j):
-    """Mode-j unfolding X_(j): axis j first, the rest flattened (C order), shape (n_j, N/n_j)."""
-    d = X.ndim
-    perm = (j,) + tuple(i for i in range(d) if i != j)
-    Xp = xp.permute_dims(X, perm)
-    return xp.reshape(Xp, (X.shape[j], -1))
 
 
 def _contract_points(xp, T, rows):

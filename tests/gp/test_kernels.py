@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import scipy.special
 
-from gp_dense_ref import central_diff
+
 from refimpl.gp import Matern, MaternCosine, SpectralMixture, SquaredExponential, kernel_matrix
 
 KERNELS = [

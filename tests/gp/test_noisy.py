@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gp_dense_ref import dense_kron, dense_lml
+from gp_dense_ref import dense_kron
 from refimpl.backends import use_backend
 from refimpl.gp import (Matern, SquaredExponential, gpatt_logdet, grid_factors, grid_lml_cg, grid_lml_kdiag,
                         kron_cg_solve, kron_logdet_kdiag, kron_slq_logdet, kron_solve_kdiag)

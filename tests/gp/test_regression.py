@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gp_dense_ref import central_diff, dense_kron, dense_lml
+from gp_dense_ref import central_diff, dense_lml
 from refimpl.backends import use_backend
 from refimpl.gp import (Matern, MaternCosine, SpectralMixture, SquaredExponential, fit_grid_gp, grid_factors,
                         grid_gp_predict, grid_lml_grad, kernel_matrix)
