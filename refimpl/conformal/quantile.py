@@ -148,7 +148,7 @@ def weighted_quantile_scan(scores: Any, weights: Any, alpha: float) -> float:
     """
     xp = array_namespace(scores, weights)
     n = scores.shape[0]
-    order = xp.argsort(scores)
+    order = xp.argsort(scores, stable=False)  # the order among tied scores does not matter (see Notes)
     s = xp.take(scores, order)
     w = xp.take(weights, order)
     # R_j = Σ_{l >= j} w_(l);  T_j = R_{j+1} = Σ_{l > j} w_(l), T_{n-1} = 0
