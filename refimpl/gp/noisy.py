@@ -408,13 +408,16 @@ class SLQResult:
     n_lanczos: int
 
 
-def _slq(bd, op, shape, n_probes, m_steps, rng, precondition):
-    """Ubaru–Chen–Saad (2017) Alg. 1, all probes at once (trailing axis), full reorthogonalisation."""
+def _slq(bd, op, shape, n_probes, m_steps, rng, precondition, reorthogonalize):
+    """Ubaru–Chen–Saad (2017) Alg. 1 for all probes at once (trailing axis).
+
+    Lanczos three-term recurrence (optionally with full reorthogonalisation, memory m·k·N), then
+    Gauss quadrature: zᵀ log(B) z ≈ ‖z‖² Σ_k (e₁ᵀ s_k)² log θ_k over the Ritz pairs (θ_k, s_k) of T_m.
+    """
     xp = op.xp
     N = math.prod(shape)
     k = n_probes
     Z = rng.choice(np.array([-1.0, 1.0]), size=shape + (k,))          # Rademacher probes, host draws
-    V = bd.asarray(Z, dtype=op.S.dtype)
     axes = tuple(range(len(shape)))
 
     def B(X):
@@ -422,30 +425,30 @@ def _slq(bd, op, shape, n_probes, m_steps, rng, precondition):
             return op.matvec(X)
         return op.precond(op.matvec(op.precond(X, -0.5)), -0.5)      # P^{-1/2} A P^{-1/2}
 
-    V = V / math.sqrt(N)                                                # ‖z‖² = N
-    basis = [V]
-    alphas, betas = [], []
+    v = bd.asarray(Z, dtype=op.S.dtype) / math.sqrt(N)               # ‖z‖² = N
+    basis = [v] if reorthogonalize else None
     v_prev, beta = None, None
-    m_steps = min(m_steps, N)
-    for i in range(m_steps):
-        W = B(basis[-1])
-        a = xp.sum(W * basis[-1], axis=axes)
-        W = W - a * basis[-1]
+    alphas, betas = [], []
+    tiny = 1e-13
+    for i in range(min(m_steps, N)):
+        W = B(v)
+        a = xp.sum(W * v, axis=axes)
+        W = W - a * v
         if v_prev is not None:
             W = W - beta * v_prev
-        for U in basis:                                                 # full reorthogonalisation
-            W = W - xp.sum(U * W, axis=axes) * U
+        if reorthogonalize:
+            for U in basis:
+                W = W - xp.sum(U * W, axis=axes) * U
         alphas.append(np.asarray(to_numpy(a), dtype=float))
-        if i == m_steps - 1:
+        if i == min(m_steps, N) - 1:
             break
         beta = xp.sqrt(xp.sum(W * W, axis=axes))
-        b_host = np.asarray(to_numpy(beta), dtype=float)
-        betas.append(b_host)
-        safe = xp.where(beta > 0, beta, xp.ones_like(beta))
-        v_prev = basis[-1]
-        basis.append(xp.where(beta > 1e-13 * math.sqrt(N), W / safe, xp.zeros_like(W)))
-        beta = xp.where(beta > 1e-13 * math.sqrt(N), beta, xp.zeros_like(beta))
-        betas[-1] = np.asarray(to_numpy(beta), dtype=float)
+        alive = beta > tiny                                             # breakdown: invariant subspace found
+        beta = xp.where(alive, beta, xp.zeros_like(beta))
+        betas.append(np.asarray(to_numpy(beta), dtype=float))
+        v_prev, v = v, xp.where(alive, W / xp.where(alive, beta, xp.ones_like(beta)), xp.zeros_like(W))
+        if reorthogonalize:
+            basis.append(v)
     A_ = np.stack(alphas)                    # (m, k)
     B_ = np.stack(betas) if betas else np.zeros((0, k))
     est = np.empty(k)
@@ -453,12 +456,14 @@ def _slq(bd, op, shape, n_probes, m_steps, rng, precondition):
         T = np.diag(A_[:, c]) + np.diag(B_[:, c], 1) + np.diag(B_[:, c], -1)
         theta, S = np.linalg.eigh(T)
         w2 = S[0, :] ** 2
-        est[c] = N * np.sum(w2 * np.log(np.clip(theta, 1e-300, None)))     # zᵀ log(B) z ≈ ‖z‖² e₁ᵀ log(T) e₁
+        keep = w2 > 0                        # decoupled blocks after a breakdown carry no weight
+        est[c] = N * np.sum(w2[keep] * np.log(np.clip(theta[keep], 1e-300, None)))
     return est
 
 
 def kron_slq_logdet(factors: Sequence[Array], noise, *, mask: Array | None = None, n_probes: int = 16,
-                    n_lanczos: int = 40, precondition: bool | None = None, rng=None) -> SLQResult:
+                    n_lanczos: int | None = None, precondition: bool | None = None,
+                    reorthogonalize: bool = False, rng=None) -> SLQResult:
     """Stochastic Lanczos quadrature estimate of log|P K Pᵀ + D_obs| (Ubaru, Chen & Saad 2017).
 
     With ``precondition`` it estimates log|P^{-1/2} A P^{-1/2}| for the eigendecomposition
@@ -475,10 +480,15 @@ def kron_slq_logdet(factors: Sequence[Array], noise, *, mask: Array | None = Non
         As in :func:`kron_cg_solve`.
     n_probes : int
         Number of probe vectors.
-    n_lanczos : int
-        Lanczos steps per probe (full reorthogonalisation; memory n_lanczos · N · n_probes).
+    n_lanczos : int, optional
+        Lanczos steps per probe. Default 30 when preconditioned (the matrix is close to I) and 100
+        otherwise: Gauss quadrature of log needs O(√cond) nodes, and too few steps bias the estimate
+        (measured at 64² with 20 % missing cells: −84 at 40 steps, within one standard error at 100).
     precondition : bool or None
         None: precondition iff there are no missing cells.
+    reorthogonalize : bool
+        Full reorthogonalisation of the Lanczos vectors (memory n_lanczos · N · n_probes instead of
+        3 · N · n_probes); the plain recurrence suffices for trace estimation (Ubaru et al. 2017, §4).
     rng : int, numpy.random.Generator or None
 
     Returns
@@ -488,15 +498,18 @@ def kron_slq_logdet(factors: Sequence[Array], noise, *, mask: Array | None = Non
     """
     rng = check_rng(rng)
     n_probes = v.check_int(n_probes, "n_probes", low=2)
-    n_lanczos = v.check_int(n_lanczos, "n_lanczos", low=1)
+    if n_lanczos is not None:
+        n_lanczos = v.check_int(n_lanczos, "n_lanczos", low=1)
     factors = _factor_list(factors)
     bd, Ks, D, M, m, dbar = _prepare(factors, np.zeros(1), noise, mask)
     shape = tuple(int(K.shape[0]) for K in Ks)
     precondition = (mask is None) if precondition is None else bool(precondition)
     if precondition and M is not None:
         raise ValueError("precondition=True is only supported without missing cells (mask=None)")
+    if n_lanczos is None:
+        n_lanczos = 30 if precondition else 100
     op = _GridOperator(bd.xp, Ks, D, M, dbar)
-    est = _slq(bd, op, shape, n_probes, n_lanczos, rng, precondition)
+    est = _slq(bd, op, shape, n_probes, n_lanczos, rng, precondition, bool(reorthogonalize))
     base = float(op.logdet_P()) if precondition else 0.0
     return SLQResult(logdet=base + float(est.mean()), stderr=float(est.std(ddof=1) / math.sqrt(n_probes)),
                      probe_estimates=est, n_lanczos=min(n_lanczos, math.prod(shape)))
@@ -568,7 +581,7 @@ class GridCGLMLResult(Result):
 
 def grid_lml_cg(factors: Sequence[Array], Y: Array, noise, *, mask: Array | None = None,
                 logdet: str = "slq", tol: float = 1e-10, maxiter: int | None = None,
-                n_probes: int = 16, n_lanczos: int = 40, rng=None) -> GridCGLMLResult:
+                n_probes: int = 16, n_lanczos: int | None = None, rng=None) -> GridCGLMLResult:
     """Log marginal likelihood for heteroscedastic noise and/or missing cells (iterative).
 
     Data fit from :func:`kron_cg_solve`; log-determinant from :func:`kron_slq_logdet` (``"slq"``,

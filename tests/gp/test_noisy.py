@@ -132,3 +132,14 @@ def test_bad_input():
         grid_lml_cg(Ks, Y, D, logdet="gpatt")
     with pytest.raises(ValueError, match="only supported"):
         kron_slq_logdet(Ks, D, mask=mask, precondition=True)
+
+
+def test_slq_with_and_without_reorthogonalisation_agree_with_dense():
+    Ks, _, D, mask = _problem(seed=4)
+    obs = mask.ravel()
+    exact = np.linalg.slogdet(dense_kron(Ks)[np.ix_(obs, obs)] + np.diag(D.ravel()[obs]))[1]
+    a = kron_slq_logdet(Ks, D, mask=mask, n_probes=24, rng=1)
+    b = kron_slq_logdet(Ks, D, mask=mask, n_probes=24, rng=1, reorthogonalize=True)
+    assert a.n_lanczos == 100
+    for est in (a, b):
+        assert abs(est.logdet - exact) < 4 * est.stderr
