@@ -38,7 +38,10 @@ from typing import Any
 
 import numpy as np
 
+from array_api_compat import array_namespace
+
 from refimpl import _validate as v
+from refimpl.backends import kernel
 
 __all__ = [
     "Kernel1D",
@@ -97,6 +100,76 @@ def _env_matern(nu2, xp, tau, logrho, order):
     return (-(a * a / 3.0) * (1.0 + a * r - a * a * r * r) * E,
             -(2.0 * a * a / 3.0 + 2.0 * a**3 * r / 3.0 - 5.0 * a**4 * r * r / 3.0
               + a**5 * r**3 / 3.0) * E)
+
+
+def _mixture_terms(xp, env, tau, theta, orders, grad):
+    """{order: κ^{(order)}(τ) or its θ-gradient} of Σ_q w_q g_q(τ) cos(2π μ_q τ), sharing cos/sin/envelopes.
+
+    κ = Σ_q w_q g_q(τ) cos(m_q τ), m_q = 2π μ_q (spec §1.3; Wilson & Adams 2013 eq. 12), with
+    θ = (log w, log scale, μ); ``env(xp, τ, p, order)`` returns the envelope derivative and its
+    log-scale derivative. Gradient columns: ∂/∂log w_q, ∂/∂log scale_q, ∂/∂μ_q.
+    """
+    Q = theta.shape[0] // 3
+    t = tau[..., None]
+    w = xp.exp(theta[:Q])
+    p = theta[Q:2 * Q]
+    m = (2.0 * math.pi) * theta[2 * Q:]
+    c = xp.cos(m * t)
+    s = xp.sin(m * t)
+    envs = {k: env(xp, t, p, k) for k in range(max(orders) + 1)}
+    g0, d0 = envs[0]
+    out = {}
+    for order in orders:
+        if order == 0:
+            term, dp, dm = g0 * c, d0 * c, -g0 * t * s
+        elif order == 1:  # κ' = Σ w (g' c − m g s)
+            g1, d1 = envs[1]
+            term = g1 * c - m * g0 * s
+            dp = d1 * c - m * d0 * s
+            dm = -g1 * t * s - g0 * s - m * g0 * t * c
+        else:  # κ'' = Σ w (g'' c − 2 m g' s − m² g c)
+            (g1, d1), (g2, d2) = envs[1], envs[2]
+            term = g2 * c - 2.0 * m * g1 * s - m * m * g0 * c
+            dp = d2 * c - 2.0 * m * d1 * s - m * m * d0 * c
+            dm = (-g2 * t * s - 2.0 * g1 * s - 2.0 * m * g1 * t * c - 2.0 * m * g0 * c
+                  + m * m * g0 * t * s)
+        if not grad:
+            out[order] = xp.sum(w * term, axis=-1)
+        else:
+            # ∂/∂log w_q: the component's own term; ∂/∂μ = 2π ∂/∂m
+            out[order] = xp.concat([w * term, w * dp, (2.0 * math.pi) * w * dm], axis=-1)
+    return out
+
+
+_ENVELOPES = {"se": _env_se, "matern52": lambda xp, t, p, k: _env_matern(5, xp, t, p, k)}
+
+
+@kernel("gp.mixture_tables")
+def mixture_tables(envelope: str, tau: Array, theta: Array, orders: tuple) -> dict:
+    """Leaf kernel: {m: (κ^{(m)}(τ), ∂κ^{(m)}(τ)/∂θ)} of a mixture kernel at a vector of lags.
+
+    The GP-HM inner loop (spec §1.4: K_j, K_j^{(m)} and their parameter derivatives from the 2n − 1
+    lags of a uniform axis). Reference in array-API code; the Numba twin fuses the loops.
+
+    Parameters
+    ----------
+    envelope : {"se", "matern52"}
+        Spectral-mixture (Gaussian) or Matérn-5/2 × cos (Student-t) components.
+    tau : array, shape (L,)
+    theta : array, shape (3Q,)
+        (log w, log γ | log ρ, μ).
+    orders : tuple of int in {0, 1, 2}
+
+    Returns
+    -------
+    dict
+        order -> (values (L,), gradient (L, 3Q)); ∂κ/∂log w_q is component q's term, so the values
+        are the row sums of the first Q gradient columns.
+    """
+    xp = array_namespace(tau, theta)
+    G = _mixture_terms(xp, _ENVELOPES[envelope], tau, theta, tuple(orders), grad=True)
+    Q = theta.shape[0] // 3
+    return {k: (xp.sum(g[..., :Q], axis=-1), g) for k, g in G.items()}
 
 
 # --------------------------------------------------------------------------------------------------
@@ -295,38 +368,7 @@ class _Mixture(Kernel1D):
         raise AttributeError
 
     def _terms(self, xp, tau, theta, orders, grad):
-        """{order: κ^{(order)} or its θ-gradient} for several orders, sharing cos/sin and envelopes."""
-        # κ = Σ_q w_q g_q(τ) cos(m_q τ),  m_q = 2π μ_q   (spec §1.3; Wilson & Adams 2013 eq. 12)
-        Q = self.Q
-        t = tau[..., None]
-        w = xp.exp(theta[:Q])
-        p = theta[Q:2 * Q]
-        m = (2.0 * math.pi) * theta[2 * Q:]
-        c = xp.cos(m * t)
-        s = xp.sin(m * t)
-        env = {k: self._env(xp, t, p, k) for k in range(max(orders) + 1)}
-        g0, d0 = env[0]
-        out = {}
-        for order in orders:
-            if order == 0:
-                term, dp, dm = g0 * c, d0 * c, -g0 * t * s
-            elif order == 1:  # κ' = Σ w (g' c − m g s)
-                g1, d1 = env[1]
-                term = g1 * c - m * g0 * s
-                dp = d1 * c - m * d0 * s
-                dm = -g1 * t * s - g0 * s - m * g0 * t * c
-            else:  # κ'' = Σ w (g'' c − 2 m g' s − m² g c)
-                (g1, d1), (g2, d2) = env[1], env[2]
-                term = g2 * c - 2.0 * m * g1 * s - m * m * g0 * c
-                dp = d2 * c - 2.0 * m * d1 * s - m * m * d0 * c
-                dm = (-g2 * t * s - 2.0 * g1 * s - 2.0 * m * g1 * t * c - 2.0 * m * g0 * c
-                      + m * m * g0 * t * s)
-            if not grad:
-                out[order] = xp.sum(w * term, axis=-1)
-            else:
-                # ∂/∂log w_q: the component's own term; ∂/∂μ = 2π ∂/∂m
-                out[order] = xp.concat([w * term, w * dp, (2.0 * math.pi) * w * dm], axis=-1)
-        return out
+        return _mixture_terms(xp, self._env, tau, theta, orders, grad)
 
     def evaluate(self, xp, tau, theta, order=0):
         order = self._check_order(order)
@@ -343,6 +385,8 @@ class _Mixture(Kernel1D):
 
     def values_and_gradients(self, xp, tau, theta, orders=(0,)):
         orders = tuple(self._check_order(k) for k in orders)
+        if tau.ndim == 1:   # the GP-HM lag tables: a leaf kernel with a Numba twin
+            return mixture_tables(self._envelope, tau, theta, orders)
         G = self._terms(xp, tau, theta, orders, grad=True)
         # ∂κ/∂log w_q is the q-th component's term, so κ = Σ_q G[..., q]
         return {k: (xp.sum(g[..., :self.Q], axis=-1), g) for k, g in G.items()}
@@ -365,6 +409,7 @@ class SpectralMixture(_Mixture):
     """
 
     _scale_name = "gamma"
+    _envelope = "se"
 
     def _env(self, xp, tau, p, order):
         return _env_se(xp, tau, p, order)
@@ -402,6 +447,7 @@ class MaternCosine(_Mixture):
     """
 
     _scale_name = "rho"
+    _envelope = "matern52"
 
     def _env(self, xp, tau, p, order):
         return _env_matern(5, xp, tau, p, order)

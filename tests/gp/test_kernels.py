@@ -92,3 +92,17 @@ def test_bad_kernel_input():
         kernel_matrix(SquaredExponential(), [0.0, np.nan])
     with pytest.raises(TypeError, match="Kernel1D"):
         kernel_matrix("se", [0.0])
+
+
+@pytest.mark.parametrize("kern", KERNELS[3:], ids=lambda k: type(k).__name__)
+def test_mixture_table_kernel_twins_match_reference(backend, kern):
+    # the GP-HM leaf kernel (values + θ-gradients at a lag vector) on every backend (Numba: fused twin)
+    from refimpl.gp.kernels import mixture_tables
+    tau = np.linspace(-2.0, 2.0, 41)
+    ref = mixture_tables.reference(kern._envelope, tau, kern.theta, (0, 1, 2))
+    out = mixture_tables(kern._envelope, backend.asarray(tau), backend.asarray(kern.theta), (0, 2))
+    assert sorted(out) == [0, 2]
+    for k in (0, 2):
+        # same closed forms, different evaluation order: a few ulps of the largest term
+        for a, b in zip(out[k], ref[k]):
+            np.testing.assert_allclose(backend.to_numpy(a), b, rtol=1e-12, atol=1e-12 * np.abs(b).max())
