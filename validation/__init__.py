@@ -4,7 +4,7 @@ Each family has a subpackage whose ``__init__`` imports its claim modules (the f
 A claim is a function decorated with :func:`claim`; see :mod:`refimpl.validation._claims`.
 """
 
-from ._claims import Claim, ClaimContext, ClaimSkipped, Outcome, claim, discover, registered_claims
+from ._claims import Claim, ClaimContext, ClaimSkipped, Outcome, claim, discover, pyplot, registered_claims
 from ._runner import ClaimRecord, format_table, run_claims, write_report
 
 __all__ = [
@@ -16,6 +16,7 @@ __all__ = [
     "claim",
     "discover",
     "format_table",
+    "pyplot",
     "registered_claims",
     "run_claims",
     "write_report",

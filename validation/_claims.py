@@ -18,7 +18,7 @@ import numpy as np
 
 from refimpl.backends import Backend, check_rng
 
-__all__ = ["Claim", "ClaimContext", "ClaimSkipped", "Outcome", "claim", "discover", "registered_claims"]
+__all__ = ["Claim", "ClaimContext", "ClaimSkipped", "Outcome", "claim", "discover", "pyplot", "registered_claims"]
 
 
 class ClaimSkipped(Exception):
@@ -106,6 +106,16 @@ def claim(
         return func
 
     return decorate
+
+
+def pyplot():
+    """``matplotlib.pyplot`` on the non-interactive Agg backend (figures go to files, never a window)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
 
 
 def discover() -> list[str]:

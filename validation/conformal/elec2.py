@@ -31,7 +31,7 @@ import numpy as np
 
 from refimpl.conformal import crc_lambda_hat, exponential_weights, insensitive_abs_loss_table
 
-from .._claims import ClaimContext, Outcome, claim
+from .._claims import ClaimContext, Outcome, claim, pyplot
 
 ALPHA, RHO, WARMUP = 0.05, 0.99, 200
 HALF_WIDTHS = np.arange(0.0, 2.0, 0.01) / 2.0
@@ -93,10 +93,7 @@ def elec2(ctx: ClaimContext) -> Outcome:
         parts.append(f"{method} {loss:.4f}/{width:.3f}")
     path = ctx.figure_path("conformal_c5_elec2.png")
     if path is not None:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
+        plt = pyplot()
 
         fig, axes = plt.subplots(1, 2, figsize=(12, 4))
         window = 300

@@ -24,7 +24,7 @@ import numpy as np
 
 from refimpl.conformal import crc_lambda_hat, exponential_weights, fnr_loss_table
 
-from .._claims import ClaimContext, Outcome, claim
+from .._claims import ClaimContext, Outcome, claim, pyplot
 
 N_STEPS, N_FEATURES, N_LABELS, WARMUP, BIAS, RHO, ALPHA = 2000, 10, 10, 200, -0.5, 0.99, 0.2
 GRID = np.linspace(0.0, 1.0, 50)
@@ -129,10 +129,7 @@ def run_seed(rng: np.random.Generator, n_steps: int = N_STEPS, stride: int = 1) 
 
 
 def _plot(path, mean: dict[str, np.ndarray], stride: int) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     window = max(30 // stride, 1)
     t = np.arange(WARMUP, N_STEPS, stride)

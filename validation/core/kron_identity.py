@@ -15,7 +15,7 @@ import numpy as np
 
 from refimpl.backends import linalg, to_numpy
 
-from .._claims import ClaimContext, Outcome, claim
+from .._claims import ClaimContext, Outcome, claim, pyplot
 
 TOL = 1e-12
 
@@ -53,10 +53,7 @@ def kron_mode_product_identity(ctx: ClaimContext) -> Outcome:
     worst = max(errors)
     path = ctx.figure_path("kron_error.png")
     if path is not None:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
+        plt = pyplot()
 
         fig, ax = plt.subplots(figsize=(5, 3.2))
         ax.semilogy(range(1, len(errors) + 1), np.maximum(errors, 1e-18), "o-", label=ctx.backend.name)

@@ -28,10 +28,3 @@ def invdist_1d(n_x: int = 2000, n_side: int = 20) -> np.ndarray:
     return 1.0 / np.sqrt((x[:, None] - m1.ravel()[None, :]) ** 2 + m2.ravel()[None, :] ** 2)
 
 
-def pyplot():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt

@@ -15,8 +15,9 @@ from refimpl.eim import (
     eim_rectangular_evaluate,
 )
 
-from .._claims import ClaimContext, ClaimSkipped, Outcome, claim
-from ._common import grepl_snapshots, invdist_1d, pyplot, shifted_snapshots
+from .._claims import ClaimContext, ClaimSkipped, Outcome, claim, pyplot
+
+from ._common import grepl_snapshots, invdist_1d, shifted_snapshots
 
 
 @claim(

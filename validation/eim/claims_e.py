@@ -9,8 +9,7 @@ import numpy as np
 from refimpl.eim import direct_sum, eifmm, eim_greedy
 from refimpl.eim.eifmm import _pair_kernel, _training_sets
 
-from .._claims import ClaimContext, Outcome, claim
-from ._common import pyplot
+from .._claims import ClaimContext, Outcome, claim, pyplot
 
 
 def _chebyshev_error(X, Y, p, h=1.0):
