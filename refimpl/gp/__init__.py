@@ -6,18 +6,19 @@
 * :mod:`refimpl.gp.noisy` — Kronecker-diagonal noise (exact), heteroscedastic noise and missing
   cells (preconditioned CG, SLQ log-det, GPatt approximation).
 * :mod:`refimpl.gp.gphm` — GP-HM high-frequency PDE solver (Fang et al. 2024) and the fixed-kernel solve.
+* :mod:`refimpl.gp.problems` — the GP-HM test problems (authors' configurations) and the aliasing check.
 * :mod:`refimpl.gp.regression` — exact grid GP regression (LML, gradients, prediction, fitting).
 
 Conventions: C-order vectorisation, factor K_1 acts on axis 0 of the grid tensor.
 """
-from refimpl.gp.gphm import (GPHM_PROBLEMS, AliasingWarning, FixedKernelResult, GPHMResult, GPHMStatus, PDEProblem,
-                             fixed_kernel_solve, gphm_init_kernels, gphm_objective, gphm_predict, gphm_problem,
-                             gphm_solve)
+from refimpl.gp.gphm import (FixedKernelResult, GPHMResult, GPHMStatus, fixed_kernel_solve, gphm_init_kernels,
+                             gphm_objective, gphm_predict, gphm_solve)
 from refimpl.gp.kernels import Kernel1D, Matern, MaternCosine, SpectralMixture, SquaredExponential, kernel_matrix
 from refimpl.gp.kron import (KronEig, add_jitter, grid_lml, kron_diag, kron_eigh, kron_logdet, kron_mvm,
                              kron_sample, kron_solve)
 from refimpl.gp.noisy import (CGStatus, GridCGLMLResult, KronCGResult, SLQResult, gpatt_logdet, grid_lml_cg,
                               grid_lml_kdiag, kron_cg_solve, kron_logdet_kdiag, kron_slq_logdet, kron_solve_kdiag)
+from refimpl.gp.problems import GPHM_PROBLEMS, AliasingWarning, PDEProblem, gphm_problem
 from refimpl.gp.regression import (GridGPFit, GridGPStatus, fit_grid_gp, grid_factors, grid_gp_predict,
                                    grid_lml_grad)
 
