@@ -16,7 +16,7 @@ import numpy as np
 
 from refimpl.gp import AliasingWarning, MaternCosine, fixed_kernel_solve, gphm_problem, gphm_solve
 
-from .._claims import ClaimContext, Outcome, claim
+from .._claims import ClaimContext, Outcome, claim, pyplot
 
 
 @claim(id="G-3", family="gp", title="GP-HM 1-D smoke: Poisson sin(100x), 100 Adam steps",
@@ -53,11 +53,7 @@ def g5_convergence(ctx: ClaimContext) -> Outcome:
     ratio = base.rel_l2 / at5000
     path = ctx.figure_path("gphm_convergence.png")
     if path is not None:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-
+        plt = pyplot()
         fig, ax = plt.subplots(figsize=(6, 3.6))
         ax.semilogy(it, err, "o-", label="GP-HM-StM (Q = 30)")
         ax.semilogy(base.checkpoint_iters, base.checkpoint_errors, "s-", label="GP-Matern (Q = 1, μ = 0)")
