@@ -248,6 +248,18 @@ def _threshold(eps_k: float, eps_0: float, tol: float | None, rtol: float | None
     return (tol is not None and eps_k <= tol) or (rtol is not None and eps_k <= rtol * eps_0)
 
 
+def _early_stop(eps_k: float, eps_0: float, tol: float | None, rtol: float | None, stabilise: bool,
+                floor: float) -> EIMStatus | None:
+    """The stopping tests shared by both greedy loops, in order: tolerance, exact fit, round-off floor."""
+    if _threshold(eps_k, eps_0, tol, rtol):
+        return EIMStatus.TOLERANCE
+    if eps_k == 0.0:
+        return EIMStatus.EXHAUSTED
+    if stabilise and eps_k <= floor:
+        return EIMStatus.ROUNDOFF_FLOOR
+    return None
+
+
 # --------------------------------------------------------------------------------------------
 # the greedy
 # --------------------------------------------------------------------------------------------
@@ -379,14 +391,8 @@ def eim_greedy(
         j = _first_argmax(xp, col_err)  # Eq. (1a): parameter with the largest residual norm
         eps_k = float(col_err[j])
         errors.append(eps_k)
-        if _threshold(eps_k, errors[0], tol, rtol):
-            status = EIMStatus.TOLERANCE
-            break
-        if eps_k == 0.0:
-            status = EIMStatus.EXHAUSTED
-            break
-        if stabilise and eps_k <= floor:
-            status = EIMStatus.ROUNDOFF_FLOOR
+        status = _early_stop(eps_k, errors[0], tol, rtol, stabilise, floor)
+        if status is not None:
             break
         if k == max_terms:
             status = EIMStatus.EXHAUSTED if max_terms == min(n_x, n_y) and tol is None else (
@@ -578,14 +584,8 @@ def eim_greedy_streaming(
                 ptol = max(ptol, floor)
         eps_k = best_err
         errors.append(eps_k)
-        if _threshold(eps_k, errors[0], tol, rtol):
-            status = EIMStatus.TOLERANCE
-            break
-        if eps_k == 0.0:
-            status = EIMStatus.EXHAUSTED
-            break
-        if stabilise and eps_k <= floor:
-            status = EIMStatus.ROUNDOFF_FLOOR
+        status = _early_stop(eps_k, errors[0], tol, rtol, stabilise, floor)
+        if status is not None:
             break
         if k == max_terms:
             status = EIMStatus.MAX_TERMS if tol is None and rtol is None else EIMStatus.TOL_NOT_REACHED
