@@ -27,7 +27,7 @@ def check_rng(rng: Any = None) -> np.random.Generator:
     Examples
     --------
     >>> from refimpl.backends import check_rng
-    >>> check_rng(0).integers(10) == check_rng(0).integers(10)
+    >>> bool(check_rng(0).integers(10) == check_rng(0).integers(10))
     True
     """
     if rng is None or isinstance(rng, (np.random.Generator, np.random.SeedSequence)):

@@ -12,11 +12,16 @@ import refimpl
 
 
 def _modules() -> list[str]:
-    names = ["refimpl"]
-    for info in pkgutil.walk_packages(refimpl.__path__, "refimpl."):
-        if ".backends.cupy" in info.name or ".backends.numba." in info.name:
-            continue  # twins: tested by the agreement tests, need their library
-        names.append(info.name)
+    import refimpl.backends
+    import refimpl.validation
+
+    # walk the mapped packages explicitly: in an editable install refimpl.__path__ holds only refimpl/
+    names = {"refimpl", "refimpl.backends", "refimpl.validation"}
+    for pkg in (refimpl, refimpl.backends, refimpl.validation):
+        for info in pkgutil.walk_packages(pkg.__path__, pkg.__name__ + "."):
+            if ".backends.cupy" in info.name or ".backends.numba." in info.name:
+                continue  # twins: tested by the agreement tests, need their library
+            names.add(info.name)
     return sorted(names)
 
 
