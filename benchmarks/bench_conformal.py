@@ -60,7 +60,6 @@ def bench_crc_table(n=100_000, m=1000):
                 t = timeit(lambda: crc_lambda_hat(L, lam, 0.05, weights=weights), repeat=3)
             rows.append(dict(name=f"{name} n={n} m={m} [{backend}]", refimpl=t, peer=t_min,
                              peer_name="minimal NumPy formula"))
-    del L
     return rows
 
 

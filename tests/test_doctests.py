@@ -8,8 +8,6 @@ import pkgutil
 
 import pytest
 
-import refimpl
-
 
 def _modules() -> list[str]:
     import refimpl.backends

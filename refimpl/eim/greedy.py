@@ -446,11 +446,13 @@ def _assemble_result(bd, xp, Sb, I, J, qs, errors, pivots, status, norm_name, up
         fields = xp.zeros((n_x, 0), dtype=dtype)
         upper = xp.zeros((0, 0), dtype=dtype)
         T = xp.zeros((0, 0), dtype=dtype)
-    B_host = bd.backend.to_numpy(B)
-    is_complex = np.dtype(str(dtype).rsplit(".", 1)[-1]).kind == "c"
-    piv = np.asarray(pivots, dtype=np.complex128 if is_complex else np.float64) if is_complex else np.asarray(
-        [p.real for p in pivots], dtype=np.float64
-    )
+    return _make_result(bd, status, I, J, Q, B, T, upper, fields, errors, pivots, norm_name)
+
+
+def _make_result(bd, status, I, J, Q, B, T, upper, fields, errors, pivots, norm_name) -> EIMResult:
+    """Package the greedy's outputs (index lists and pivots on the host, matrices in the caller's library)."""
+    is_complex = np.dtype(str(Q.dtype).rsplit(".", 1)[-1]).kind == "c"
+    piv = np.asarray(pivots if is_complex else [p.real for p in pivots], dtype=np.complex128 if is_complex else np.float64)
     return EIMResult(
         status=status,
         points=np.asarray(I, dtype=np.int64),
@@ -462,9 +464,9 @@ def _assemble_result(bd, xp, Sb, I, J, qs, errors, pivots, status, norm_name, up
         coefficients=bd.out(T),
         upper=bd.out(upper),
         fields=bd.out(fields),
-        triangularity_errors=_triangularity_errors(B_host),
+        triangularity_errors=_triangularity_errors(bd.backend.to_numpy(B)),
         norm=norm_name,
-        n_iter=M,
+        n_iter=len(I),
     )
 
 
@@ -633,23 +635,7 @@ def _assemble_streaming(bd, xp, fields, I, J, qs, errors, pivots, status, norm_n
     else:
         Q = B = T = upper = xp.zeros((0, 0), dtype=dtype)
         Q = xp.zeros((n_x, 0), dtype=dtype)
-    is_complex = np.dtype(str(dtype).rsplit(".", 1)[-1]).kind == "c"
-    piv = np.asarray(pivots if is_complex else [p.real for p in pivots], dtype=np.complex128 if is_complex else np.float64)
-    return EIMResult(
-        status=status,
-        points=np.asarray(I, dtype=np.int64),
-        params=np.asarray(J, dtype=np.int64),
-        basis=bd.out(Q),
-        interp_matrix=bd.out(B),
-        errors=np.asarray(errors, dtype=np.float64),
-        pivots=piv,
-        coefficients=bd.out(T),
-        upper=bd.out(upper),
-        fields=bd.out(fields),
-        triangularity_errors=_triangularity_errors(bd.backend.to_numpy(B)),
-        norm=norm_name,
-        n_iter=M,
-    )
+    return _make_result(bd, status, I, J, Q, B, T, upper, fields, errors, pivots, norm_name)
 
 
 # --------------------------------------------------------------------------------------------

@@ -182,7 +182,6 @@ class _GridOperator:
         return T[..., None] if X.ndim == self.d + 1 else T
 
     def matvec(self, X):
-        xp = self.xp
         MX = X if self.mask is None else X * self._b(self.mask, X)
         KX = linalg.kron_mvm(self.Ks, MX)
         if self.mask is not None:
