@@ -141,6 +141,10 @@ def main(argv: list[str] | None = None) -> int:
     except (UnknownBackendError, BackendUnavailableError) as exc:
         print(f"refimpl: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # output piped into e.g. `head`: stop quietly (Python docs, signal/SIGPIPE note)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
 
 
 if __name__ == "__main__":  # pragma: no cover
