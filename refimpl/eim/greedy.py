@@ -75,7 +75,10 @@ class EIMStatus(StatusEnum):
 class EIMResult(Result):
     r"""Output of :func:`eim_greedy` / :func:`eim_greedy_streaming`.
 
-    Arrays are returned in the caller's array library.
+    The matrices (``basis``, ``interp_matrix``, ``coefficients``, ``upper``, ``fields``) are
+    returned in the caller's array library; the index lists and histories (``points``,
+    ``params``, ``errors``, ``pivots``, ``triangularity_errors``) are small host NumPy arrays,
+    whatever the backend, since they drive host-side logic (indexing, stopping decisions).
 
     Attributes
     ----------
