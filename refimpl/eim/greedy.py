@@ -647,11 +647,13 @@ def _assemble_streaming(bd, xp, fields, I, J, qs, errors, pivots, status, norm_n
 
 
 def _check_values(values: Any, M: int, name: str = "values") -> None:
+    """Online values: one finite value per selected point (and per function)."""
     shape = tuple(int(s) for s in values.shape)
     if len(shape) not in (1, 2) or shape[0] != M:
         raise ValueError(
             f"{name} must have shape ({M},) or ({M}, n): one value per selected point; got shape {shape}"
         )
+    v.check_finite(values, name)
 
 
 def _result_dtype(xp: Any, a: Any, b: Any) -> Any:
@@ -687,7 +689,6 @@ def eim_evaluate(result: EIMResult, values: Any) -> Any:
     xp = bd.xp
     vals = bd.asarray(values, name="values")
     _check_values(vals, result.n_iter)
-    v.check_finite(vals, "values")
     dt = _result_dtype(xp, vals, bd.asarray(result.basis))
     Q = xp.astype(bd.asarray(result.basis), dt)
     B = xp.astype(bd.asarray(result.interp_matrix), dt)
@@ -721,7 +722,6 @@ def eim_evaluate_symmetric(result: EIMResult, values: Any) -> Any:
     xp = bd.xp
     vals = bd.asarray(values, name="values")
     _check_values(vals, result.n_iter)
-    v.check_finite(vals, "values")
     fields = bd.asarray(result.fields)
     dt = _result_dtype(xp, vals, fields)
     fields = xp.astype(fields, dt)

@@ -320,6 +320,10 @@ def test_bad_evaluate_values():
         eim_evaluate(res, np.ones(5))
     with pytest.raises(ValueError, match="finite"):
         eim_evaluate(res, np.array([1.0, np.nan, 0.0, 0.0]))
+    with pytest.raises(ValueError, match="values must contain only finite values"):
+        eim_evaluate_symmetric(res, np.array([1.0, 0.0, np.inf, 0.0]))
+    with pytest.raises(ValueError, match="one value per selected point"):
+        eim_evaluate_symmetric(res, np.ones((3, 2)))
     with pytest.raises(ValueError, match="f must have shape"):
         eim_interpolate_newton(res, np.ones(7))
     with pytest.raises(ValueError, match="columns"):

@@ -85,6 +85,14 @@ def _paper_c(n=60):
     return K + np.eye(n), [D1, D2]
 
 
+def _paper_c_sets(ctx: ClaimContext):
+    """Paper C's problem, its 25 x 25 training grid on [0, 1]^2 and 200 uniform test parameters."""
+    A0, terms = _paper_c()
+    g = np.linspace(0, 1, 25)
+    P = list(np.stack(np.meshgrid(g, g, indexing="ij"), -1).reshape(-1, 2))
+    return A0, terms, P, ctx.rng(0).uniform(0, 1, (200, 2))
+
+
 @claim(
     id="C-1",
     family="eim",
@@ -94,10 +102,7 @@ def _paper_c(n=60):
     source="design",
 )
 def c1_logdet(ctx: ClaimContext) -> Outcome:
-    A0, terms = _paper_c()
-    g = np.linspace(0, 1, 25)
-    P = list(np.stack(np.meshgrid(g, g, indexing="ij"), -1).reshape(-1, 2))
-    test = ctx.rng(0).uniform(0, 1, (200, 2))
+    A0, terms, P, test = _paper_c_sets(ctx)
     exact = np.array([np.linalg.slogdet(A0 + m[0] * terms[0] + m[1] * terms[1])[1] for m in test])
     worst, cells, ok = 1.0, [], True
     for K, (M_ref, e_ref) in C1_TABLE.items():
@@ -121,10 +126,7 @@ def c1_logdet(ctx: ClaimContext) -> Outcome:
     source="design",
 )
 def c2_bound(ctx: ClaimContext) -> Outcome:
-    A0, terms = _paper_c()
-    g = np.linspace(0, 1, 25)
-    P = list(np.stack(np.meshgrid(g, g, indexing="ij"), -1).reshape(-1, 2))
-    test = ctx.rng(0).uniform(0, 1, (200, 2))
+    A0, terms, P, test = _paper_c_sets(ctx)
     viol, effs = 0, []
     for K in (6, 10):
         model = logdet_eim(A0, terms, lambda mu: mu, P, degree=K)
