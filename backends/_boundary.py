@@ -130,8 +130,8 @@ class Boundary:
             if x is None:
                 continue
             dt = _np_dtype_of(x)
-            if dt is None:
-                dt = np.asarray(x).dtype if not np.isscalar(x) or isinstance(x, complex) else None
+            if dt is None and not np.isscalar(x):  # sequences; Python scalars never set the precision
+                dt = np.asarray(x).dtype
             if dt is not None and dt.kind in "fc":
                 floating.append(dt)
         # the common real precision; complex inputs stay complex at this precision (see asarray)
