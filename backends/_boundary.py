@@ -29,65 +29,10 @@ from typing import Any
 
 import numpy as np
 
+from ._convert import array_library, numpy_dtype, to_library, to_numpy
 from ._registry import Backend, get_backend
 
 __all__ = ["Boundary", "array_library", "to_library", "to_numpy"]
-
-
-def array_library(x: Any) -> str | None:
-    """Name the array library of ``x``, or ``None`` for scalars, sequences and unknown objects."""
-    module = type(x).__module__.split(".", 1)[0]
-    if isinstance(x, np.ndarray) or (module == "numpy" and hasattr(x, "dtype") and hasattr(x, "shape")):
-        return "numpy"
-    if module in ("cupy", "torch", "array_api_strict"):
-        return module
-    return None
-
-
-def to_numpy(x: Any) -> np.ndarray:
-    """Copy any supported array (or array-like) to a host :class:`numpy.ndarray`."""
-    library = array_library(x)
-    if library == "numpy" or library is None:
-        return np.asarray(x)
-    if library == "cupy":
-        return x.get()
-    if library == "torch":
-        return x.detach().cpu().numpy()
-    # array_api_strict: its arrays speak DLPack on the CPU device.
-    return np.from_dlpack(x)
-
-
-def to_library(x: Any, library: str | None, device: Any = None) -> Any:
-    """Convert a backend array ``x`` into ``library`` (``None`` means NumPy) on ``device``."""
-    library = library or "numpy"
-    if array_library(x) == library and (library != "torch" or device is None or x.device == device):
-        return x
-    host = to_numpy(x)
-    if library == "numpy":
-        return host
-    if library == "cupy":
-        import cupy
-
-        return cupy.asarray(host)
-    if library == "torch":
-        import torch
-
-        return torch.asarray(host, device=device)
-    import array_api_strict
-
-    return array_api_strict.asarray(host)
-
-
-def _np_dtype_of(x: Any) -> np.dtype | None:
-    """The NumPy dtype equivalent of ``x``'s dtype, or ``None`` if ``x`` has none."""
-    dtype = getattr(x, "dtype", None)
-    if dtype is None:
-        return None
-    name = str(dtype).rsplit(".", 1)[-1]  # "torch.float32", "array_api_strict.float64", "float64"
-    try:
-        return np.dtype(name)
-    except TypeError:
-        return None
 
 
 class Boundary:
@@ -129,7 +74,7 @@ class Boundary:
         for x in inputs:
             if x is None:
                 continue
-            dt = _np_dtype_of(x)
+            dt = numpy_dtype(x)
             if dt is None and not np.isscalar(x):  # sequences; Python scalars never set the precision
                 dt = np.asarray(x).dtype
             if dt is not None and dt.kind in "fc":
@@ -156,7 +101,7 @@ class Boundary:
         TypeError
             ``x`` is not numeric (strings, objects, ragged nested sequences).
         """
-        dt = _np_dtype_of(x)
+        dt = numpy_dtype(x)
         if dt is None:
             try:
                 host = np.asarray(x)

@@ -5,7 +5,8 @@ inherently sequential or irregular inner loop (a coordinate-descent epoch, a piv
 sweep, a greedy EIM step, a weighted-quantile scan).
 
 * The **reference** version is array-API code living beside the algorithm in ``refimpl/``; it is
-  decorated with :func:`kernel` and is the fallback and the oracle.
+  decorated with :func:`leaf_kernel` (named so that it cannot be
+  confused with GP covariance kernels or EIFMM's ``kernel=``) and is the fallback and the oracle.
 * A **twin** lives in ``backends/<backend>/<family>.py`` and is registered with
   :func:`register_twin` for one backend. It receives exactly the reference's arguments.
 * Calling the decorated reference dispatches on the *active* backend: its twin if one is
@@ -26,11 +27,18 @@ from typing import Any
 
 from ._registry import BACKEND_NAMES, get_backend
 
-__all__ = ["Kernel", "kernel", "register_twin", "get_kernel", "kernel_table"]
+__all__ = ["Kernel", "leaf_kernel", "register_twin", "get_kernel", "kernel_table"]
 
 _REFERENCES: dict[str, "Kernel"] = {}
 _TWINS: dict[tuple[str, str], Callable[..., Any]] = {}
-_TWIN_PACKAGES = {"numba": "refimpl.backends.numba", "cupy": "refimpl.backends.cupy"}
+_TWIN_PACKAGES = {
+    "numpy": "refimpl.backends.numpy",
+    "numba": "refimpl.backends.numba",
+    "cupy": "refimpl.backends.cupy",
+}
+#: A backend without a twin of its own tries these backends' twins before the reference
+#: (numba arrays are NumPy arrays, so NumPy twins serve it).
+_TWIN_FALLBACK = {"numba": ("numpy",)}
 _LOADED: set[str] = set()
 
 
@@ -49,12 +57,12 @@ class Kernel:
         return f"<refimpl kernel {self.name!r}>"
 
 
-def kernel(name: str) -> Callable[[Callable[..., Any]], Kernel]:
+def leaf_kernel(name: str) -> Callable[[Callable[..., Any]], Kernel]:
     """Register the decorated function as the reference implementation of kernel ``name``.
 
     Examples
     --------
-    >>> from refimpl.backends import kernel
+    >>> from refimpl.backends import leaf_kernel
     >>> @kernel("doc.example_double")
     ... def double(x):
     ...     return 2 * x
@@ -97,13 +105,26 @@ def _load_twins(backend: str) -> None:
 def get_kernel(name: str, backend: str | None = None) -> Callable[..., Any]:
     """Return the implementation of kernel ``name`` that runs on ``backend`` (default: active).
 
-    The twin registered for that backend if any, else the reference.
+    The twin registered for that backend if any, else a twin of a backend it falls back to
+    (numba → numpy), else the reference.
+
+    Raises
+    ------
+    KeyError
+        No kernel of that name is registered.
+    ValueError
+        ``backend`` is not a known backend name.
     """
     if name not in _REFERENCES:
         raise KeyError(f"no kernel called {name!r} is registered; known kernels: {sorted(_REFERENCES)}")
     backend = backend or get_backend().name
-    _load_twins(backend)
-    return _TWINS.get((name, backend), _REFERENCES[name].reference)
+    if backend not in BACKEND_NAMES:
+        raise ValueError(f"backend must be one of {', '.join(BACKEND_NAMES)}; got {backend!r}")
+    for candidate in (backend, *_TWIN_FALLBACK.get(backend, ())):
+        _load_twins(candidate)
+        if (name, candidate) in _TWINS:
+            return _TWINS[(name, candidate)]
+    return _REFERENCES[name].reference
 
 
 def _import_all_algorithms() -> None:
@@ -116,7 +137,8 @@ def _import_all_algorithms() -> None:
 
 
 def kernel_table() -> dict[str, dict[str, str]]:
-    """Per kernel, per backend: ``"twin"`` (a native twin runs) or ``"reference"``.
+    """Per kernel, per backend: ``"twin"`` (its own twin runs), ``"twin (numpy)"`` (a fallback
+    backend's twin runs) or ``"reference"``.
 
     Imports every algorithm module (so every reference is registered) and every twin module
     whose library is importable here; a twin package that cannot be imported is reported as
@@ -128,7 +150,12 @@ def kernel_table() -> dict[str, dict[str, str]]:
             _load_twins(backend)
         except ImportError:
             _LOADED.discard(backend)
-    return {
-        name: {b: ("twin" if (name, b) in _TWINS else "reference") for b in BACKEND_NAMES}
-        for name in sorted(_REFERENCES)
-    }
+    def level(name: str, backend: str) -> str:
+        if (name, backend) in _TWINS:
+            return "twin"
+        for other in _TWIN_FALLBACK.get(backend, ()):
+            if (name, other) in _TWINS:
+                return f"twin ({other})"
+        return "reference"
+
+    return {name: {b: level(name, b) for b in BACKEND_NAMES} for name in sorted(_REFERENCES)}

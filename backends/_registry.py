@@ -25,6 +25,8 @@ from typing import Any
 
 import numpy as np
 
+from ._convert import array_library, to_numpy
+
 __all__ = [
     "BACKEND_NAMES",
     "Backend",
@@ -82,7 +84,6 @@ class Backend:
         ``x`` may be an array of any supported library, a Python scalar or a nested sequence.
         Arrays already in this backend's library (and on its device) are not copied.
         """
-        from ._boundary import array_library, to_numpy
 
         if array_library(x) == self.library and _on_device(x, self):
             return self.xp.asarray(x, dtype=dtype) if dtype is not None else x
@@ -91,7 +92,6 @@ class Backend:
 
     def to_numpy(self, x: Any) -> np.ndarray:
         """Copy a backend array to a host :class:`numpy.ndarray`."""
-        from ._boundary import to_numpy
 
         return to_numpy(x)
 

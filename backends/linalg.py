@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 from array_api_compat import array_namespace
 
-from ._boundary import array_library
+from ._convert import array_library
 
 __all__ = [
     "NotPositiveDefiniteError",

@@ -58,7 +58,7 @@ def _generate(app):
     for c in claims:
         modes = ", ".join(m for m, on in (("quick", c.quick), ("full", c.full)) if on)
         rows += [f"   * - {c.family} / {_esc(c.id)}", f"     - {_esc(c.title)}", f"     - {_esc(c.reference)}",
-                 f"     - {_esc(c.target)}", f"     - {modes}"]
+                 f"     - {_esc(c.target_text)}", f"     - {modes}"]
     with open(os.path.join(out, "claims.rst"), "w") as f:
         f.write("\n".join(rows) + "\n")
 

@@ -16,14 +16,21 @@ from typing import Any
 import numpy as np
 from array_api_compat import array_namespace, is_array_api_obj
 
+from refimpl.backends import numpy_dtype
+
 __all__ = [
     "check_array",
+    "check_callable",
     "check_choice",
     "check_finite",
     "check_in_range",
+    "check_instance",
     "check_int",
+    "check_integer_array",
     "check_positive",
+    "check_real",
     "check_shape",
+    "check_size",
 ]
 
 
@@ -32,11 +39,13 @@ def _shape(x: Any) -> tuple[int, ...]:
 
 
 def _dtype_kind(x: Any) -> str:
-    name = str(x.dtype).rsplit(".", 1)[-1]
-    try:
-        return np.dtype(name).kind
-    except TypeError:
-        return "?"
+    dt = numpy_dtype(x)
+    return "?" if dt is None else dt.kind
+
+
+def _shape_text(shape: Sequence[Any]) -> str:
+    """A shape as Python prints a tuple: ``(20,)``, ``(3, 4)``."""
+    return "(" + ", ".join(str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")"
 
 
 def check_finite(x: Any, name: str) -> Any:
@@ -52,7 +61,7 @@ def check_shape(x: Any, name: str, shape: Sequence[int | None]) -> Any:
     """Raise ``ValueError`` unless ``x.shape`` matches ``shape`` (``None`` entries match any length)."""
     got = _shape(x)
     if len(got) != len(shape) or any(s is not None and s != g for s, g in zip(shape, got)):
-        want = "(" + ", ".join("any" if s is None else str(s) for s in shape) + ")"
+        want = _shape_text(["any" if s is None else s for s in shape])
         raise ValueError(f"{name} must have shape {want}; got shape {got}")
     return x
 
@@ -177,3 +186,67 @@ def check_choice(value: Any, name: str, choices: Iterable[Any]) -> Any:
     if value not in choices:
         raise ValueError(f"{name} must be one of {', '.join(repr(c) for c in choices)}; got {value!r}")
     return value
+
+
+def check_real(value: Any, name: str, *, finite: bool = True) -> float:
+    """Return ``value`` as a float after checking it is a real number (finite unless ``finite=False``)."""
+    v = _as_real_scalar(value, name)
+    if finite and math.isinf(v):
+        raise ValueError(f"{name} must be a finite real number; got {value!r}")
+    return v
+
+
+def check_size(value: Any, name: str, *, low: int = 1, limit: int, why: str) -> int:
+    """Return ``value`` as an int in ``[low, limit]``; the message states the limit and ``why`` it exists.
+
+    For sizes that drive memory or run time (a polynomial degree, an octree depth), so that a
+    typo fails at once instead of hanging.
+    """
+    v = check_int(value, name)
+    if v < low:
+        raise ValueError(f"{name} must be an integer >= {low}; got {v}")
+    if v > limit:
+        raise ValueError(f"{name} must be at most {limit} ({why}); got {v}")
+    return v
+
+
+def check_callable(value: Any, name: str) -> Any:
+    """Return ``value`` after checking it is callable (``TypeError`` naming the argument otherwise)."""
+    if not callable(value):
+        raise TypeError(f"{name} must be callable; got {type(value).__name__} {value!r:.60}")
+    return value
+
+
+def check_instance(value: Any, name: str, cls: type | tuple[type, ...], hint: str = "") -> Any:
+    """Return ``value`` after checking ``isinstance(value, cls)``.
+
+    ``hint`` says where such an object comes from (``"the result of eim_greedy"``), so a ``None``
+    or a wrong object gets a message instead of an ``AttributeError`` deep inside.
+    """
+    if not isinstance(value, cls):
+        names = " or ".join(c.__name__ for c in (cls if isinstance(cls, tuple) else (cls,)))
+        where = f" ({hint})" if hint else ""
+        raise TypeError(f"{name} must be a {names}{where}; got {type(value).__name__}")
+    return value
+
+
+def check_integer_array(x: Any, name: str, *, low: int | None = None, high: int | None = None, ndim: int | None = 1) -> Any:
+    """Check an array of integer values (integer dtype, or floats that are exact integers) in ``[low, high]``.
+
+    Returns the array; floats with a fractional part, booleans and out-of-range entries are errors
+    (never silently truncated).
+    """
+    x = check_array(x, name, ndim=ndim, min_size=0, real=True)
+    kind = _dtype_kind(x)
+    if kind == "b":
+        raise TypeError(f"{name} must hold integers; got a boolean array")
+    xp = array_namespace(x)
+    if kind == "f" and x.shape[0] and not bool(xp.all(xp.floor(x) == x)):
+        raise ValueError(f"{name} must hold integer values; got non-integer entries such as "
+                         f"{float(x[xp.argmax(xp.astype(xp.floor(x) != x, xp.int8))])!r}")
+    if math.prod(_shape(x)):
+        lo, hi = float(xp.min(x)), float(xp.max(x))
+        if (low is not None and lo < low) or (high is not None and hi > high):
+            rng = f"[{'-inf' if low is None else low}, {'inf' if high is None else high}]"
+            raise ValueError(f"{name} must hold integers in {rng}; got values from {lo:g} to {hi:g}")
+    return x

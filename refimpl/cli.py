@@ -89,7 +89,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if args.list:
         for c in registered_claims():
             modes = "/".join(m for m, on in (("quick", c.quick), ("full", c.full)) if on)
-            print(f"{c.family}/{c.id:<8} [{modes}] {c.title} — {c.reference} — target {c.target}")
+            print(f"{c.family}/{c.id:<8} [{modes}] {c.title} — {c.reference} — target {c.target_text}")
         return 0
     report_dir = Path(args.report) if args.report else None
     print(f"refimpl validate: {'quick' if args.quick else 'full'} mode, backend {get_backend().name}"

@@ -13,7 +13,7 @@ from typing import TextIO
 
 from refimpl.backends import available_backends, get_backend, use_backend
 
-from ._claims import Claim, ClaimContext, ClaimSkipped, registered_claims
+from ._claims import Claim, ClaimContext, ClaimSkipped, check_outcome, registered_claims
 
 __all__ = ["ClaimRecord", "format_table", "run_claims", "write_report"]
 
@@ -112,12 +112,14 @@ def run_claims(
 
 def _run_one(c: Claim, backend_name: str, quick: bool, report_dir: Path | None) -> ClaimRecord:
     start = time.perf_counter()
-    common = dict(family=c.family, id=c.id, title=c.title, reference=c.reference, target=c.target,
+    common = dict(family=c.family, id=c.id, title=c.title, reference=c.reference, target=c.target_text,
                   source=c.source, backend=backend_name)
     with use_backend(backend_name) as be:
         ctx = ClaimContext(quick=quick, backend=be, report_dir=report_dir, claim=c)
         try:
             out = c.func(ctx)
+            passed = check_outcome(c.target, out)
+            measured = out.formatted()
         except ClaimSkipped as exc:
             return ClaimRecord(**common, measured="", passed=None, detail="", seconds=time.perf_counter() - start,
                                skip_reason=str(exc))
@@ -127,7 +129,7 @@ def _run_one(c: Claim, backend_name: str, quick: bool, report_dir: Path | None) 
             return ClaimRecord(**common, measured="", passed=None, detail="", seconds=time.perf_counter() - start,
                                error=tb)
     figures = tuple(p for p in ctx.figures if p.is_file())
-    return ClaimRecord(**common, measured=out.measured, passed=bool(out.passed), detail=out.detail,
+    return ClaimRecord(**common, measured=measured, passed=passed, detail=out.detail,
                        seconds=time.perf_counter() - start, figures=figures)
 
 

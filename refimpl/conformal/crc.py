@@ -46,7 +46,7 @@ from array_api_compat import array_namespace, device
 
 from refimpl import _validate as v
 from refimpl._results import Result, StatusEnum
-from refimpl.backends import Boundary, kernel
+from refimpl.backends import Boundary, leaf_kernel
 
 from ._checks import check_bounds, check_weights
 
@@ -133,7 +133,7 @@ def monotonize_losses(losses: Any) -> Any:
     return M
 
 
-@kernel("conformal.crc_risk_sums")
+@leaf_kernel("conformal.crc_risk_sums")
 def crc_risk_sums(losses: Any, weights: Any, A: float, B: float, monotonize: bool) -> tuple[Any, tuple[int, int, int, int]]:
     """Weighted risk sums S_j = Σ_i w_i L[i, j] with the input checks the sums rely on.
 

@@ -32,7 +32,7 @@ from typing import Any
 from array_api_compat import array_namespace, device
 
 from refimpl import _validate as v
-from refimpl.backends import Boundary, kernel
+from refimpl.backends import Boundary, leaf_kernel
 
 from ._checks import check_bounds
 from .crc import CRCResult, _check_grid, _raise_defects, crc_risk_sums, result_from_sums
@@ -125,7 +125,7 @@ class OnlineCRC:
         return row
 
 
-@kernel("conformal.online_crc_scan")
+@leaf_kernel("conformal.online_crc_scan")
 def online_crc_scan(losses: Any, rho: float, B: float, alpha: float) -> Any:
     """Grid indices of λ̂ after each observation, by the exponential-weight recursion (reference).
 

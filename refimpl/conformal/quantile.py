@@ -48,7 +48,7 @@ import array_api_extra as xpx
 from array_api_compat import array_namespace, device
 
 from refimpl import _validate as v
-from refimpl.backends import Boundary, kernel
+from refimpl.backends import Boundary, leaf_kernel
 
 from ._checks import check_weights
 
@@ -118,7 +118,7 @@ def alpha_from_confidence(confidence_level: float) -> float:
     return float(Decimal(1) - Decimal(repr(level)))
 
 
-@kernel("conformal.weighted_quantile")
+@leaf_kernel("conformal.weighted_quantile")
 def weighted_quantile_scan(scores: Any, weights: Any, alpha: float) -> float:
     """Weighted split-conformal quantile with the test mass at +∞ (Barber et al.; Farinhas eq. (4)).
 

@@ -52,7 +52,7 @@ import scipy.linalg
 import scipy.sparse
 
 from refimpl import _validate as v
-from refimpl.backends import Boundary, kernel
+from refimpl.backends import Boundary, leaf_kernel
 
 from .greedy import eim_greedy
 
@@ -185,7 +185,7 @@ def _with_lu(lvl: LevelEIM, name: str, param: float) -> LevelEIM:
 # --------------------------------------------------------------------------------------------
 
 
-@kernel("eim.p2p")
+@leaf_kernel("eim.p2p")
 def p2p(tx: np.ndarray, t_start: np.ndarray, sx: np.ndarray, s_start: np.ndarray, sq: np.ndarray,
         n: int, code: int, param: float) -> np.ndarray:
     r"""Direct near-field sum over the 27 neighbouring leaves of every leaf.

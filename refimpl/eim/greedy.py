@@ -39,7 +39,7 @@ from array_api_compat import array_namespace
 
 from refimpl import _validate as v
 from refimpl._results import Result, StatusEnum
-from refimpl.backends import Boundary, kernel, linalg
+from refimpl.backends import Boundary, leaf_kernel, linalg
 
 __all__ = [
     "EIMResult",
@@ -159,7 +159,7 @@ def _column_norms(R: Any, norm_code: int, w: Any) -> Any:
     return xp.sqrt(xp.sum(w[:, None] * A2, axis=0))
 
 
-@kernel("eim.greedy_step")
+@leaf_kernel("eim.greedy_step")
 def greedy_step(R: Any, i: int, j: int, norm_code: int, w: Any) -> tuple[Any, Any, Any, Any]:
     r"""One EIM step on the residual: new basis vector, rank-one update, new column norms.
 

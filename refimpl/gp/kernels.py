@@ -41,7 +41,7 @@ import numpy as np
 from array_api_compat import array_namespace
 
 from refimpl import _validate as v
-from refimpl.backends import kernel
+from refimpl.backends import leaf_kernel
 
 __all__ = [
     "Kernel1D",
@@ -144,7 +144,7 @@ def _mixture_terms(xp, env, tau, theta, orders, grad):
 _ENVELOPES = {"se": _env_se, "matern52": lambda xp, t, p, k: _env_matern(5, xp, t, p, k)}
 
 
-@kernel("gp.mixture_tables")
+@leaf_kernel("gp.mixture_tables")
 def mixture_tables(envelope: str, tau: Array, theta: Array, orders: tuple) -> dict:
     """Leaf kernel: {m: (κ^{(m)}(τ), ∂κ^{(m)}(τ)/∂θ)} of a mixture kernel at a vector of lags.
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from refimpl.backends import _kernels, get_kernel, kernel, kernel_table, register_twin, use_backend
+from refimpl.backends import _kernels, get_kernel, leaf_kernel, kernel_table, register_twin, use_backend
 
 
 @pytest.fixture
@@ -14,7 +14,7 @@ def clean_registry(monkeypatch):
 
 
 def test_dispatch_twin_and_fallback(clean_registry):
-    @kernel("test.scale")
+    @leaf_kernel("test.scale")
     def scale(x):
         return 2 * x
 
@@ -34,7 +34,7 @@ def test_dispatch_twin_and_fallback(clean_registry):
 
 
 def test_table_lists_twins(clean_registry):
-    @kernel("test.table")
+    @leaf_kernel("test.table")
     def ref(x):
         return x
 
@@ -53,11 +53,11 @@ def test_unknown_kernel_and_backend(clean_registry):
 
 
 def test_duplicate_reference_rejected(clean_registry):
-    @kernel("test.dup")
+    @leaf_kernel("test.dup")
     def one(x):
         return x
 
     with pytest.raises(ValueError, match="already has a reference"):
-        @kernel("test.dup")
+        @leaf_kernel("test.dup")
         def two(x):
             return x

@@ -1,0 +1,264 @@
+"""Declared backend capabilities of every public function (modelled on SciPy's ``xp_capabilities``).
+
+Each public function (or class) of refimpl states, with :func:`capabilities`, how it runs on each
+backend:
+
+``"native"``
+    computed in the backend's own namespace (on its device), possibly with a twin leaf kernel;
+``"host"``
+    part of the computation runs in NumPy/SciPy on the host (the reason is declared, e.g. "SciPy
+    L-BFGS-B drives the outer loop", "the octree is built on the host"); inputs and results still
+    follow the boundary rule, so the result comes back in the caller's library;
+``"unsupported"``
+    the function cannot run on that backend and raises :class:`BackendUnsupportedError` (the
+    declared reason is the message).
+
+The default is ``"native"`` everywhere. On a GPU backend a ``"host"`` function warns once per
+function and process with :class:`HostRoundTripWarning` (the computation is correct, but data
+crosses the PCIe bus and part of it runs on the CPU); it does not raise, because a correct answer
+slowly is more useful than none, and the warning says which part is on the host and why.
+
+:func:`capability_table` collects the declarations of every public name; the docs' per-function
+backend table and the test suite's backend skips are generated from it, so they cannot drift.
+
+Examples
+--------
+>>> from refimpl.backends import capabilities, capability_of
+>>> @capabilities(host={"cupy": "SciPy's sparse LU runs on the host"})
+... def solve_sparse(A, b):
+...     return b
+>>> capability_of(solve_sparse, "cupy"), capability_of(solve_sparse, "torch")
+('host', 'native')
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import warnings
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, TypeVar
+
+from ._registry import BACKEND_NAMES, get_backend
+
+__all__ = [
+    "BackendUnsupportedError",
+    "Capabilities",
+    "HostRoundTripWarning",
+    "capabilities",
+    "capability_of",
+    "capability_table",
+]
+
+NATIVE, HOST, UNSUPPORTED = "native", "host", "unsupported"
+#: Backends whose arrays are NumPy arrays: "host" there means no round trip at all.
+_NUMPY_BACKENDS = ("numpy", "numba")
+#: The public packages whose ``__all__`` :func:`capability_table` walks.
+PUBLIC_PACKAGES: tuple[str, ...] = (
+    "refimpl.conformal",
+    "refimpl.gp",
+    "refimpl.eim",
+    "refimpl.sampling",
+    "refimpl.bcd",
+    "refimpl.newton",
+)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class BackendUnsupportedError(RuntimeError):
+    """A public function was called under a backend it declares ``"unsupported"`` (the message says why)."""
+
+
+class HostRoundTripWarning(UserWarning):
+    """A function declared ``"host"`` for the active GPU backend moved data to the host."""
+
+
+class Capabilities:
+    """The declaration attached to a function as ``__refimpl_capabilities__``.
+
+    Attributes
+    ----------
+    levels : dict
+        Backend name → ``"native"``, ``"host"`` or ``"unsupported"`` (every name in ``BACKEND_NAMES``).
+    reasons : dict
+        Backend name → why it is not native (only for ``"host"`` and ``"unsupported"`` entries).
+    """
+
+    def __init__(self, host: Mapping[str, str], unsupported: Mapping[str, str]) -> None:
+        for table, what in ((host, "host"), (unsupported, "unsupported")):
+            unknown = sorted(set(table) - set(BACKEND_NAMES))
+            if unknown:
+                raise ValueError(f"{what} names unknown backends {unknown}; valid names: {', '.join(BACKEND_NAMES)}")
+        both = sorted(set(host) & set(unsupported))
+        if both:
+            raise ValueError(f"backends {both} are declared both host and unsupported")
+        self.levels = {b: (UNSUPPORTED if b in unsupported else HOST if b in host else NATIVE) for b in BACKEND_NAMES}
+        self.reasons = {**dict(host), **dict(unsupported)}
+
+    def __repr__(self) -> str:
+        return f"Capabilities({self.levels})"
+
+
+def _as_table(spec: Mapping[str, str] | Iterable[str] | str | None, reason: str | None, what: str) -> dict[str, str]:
+    if spec is None:
+        return {}
+    if isinstance(spec, str):
+        spec = [spec]
+    if isinstance(spec, Mapping):
+        return {str(k): str(v) for k, v in spec.items()}
+    names = list(spec)
+    if names and not reason:
+        raise ValueError(f"a reason is required for the {what} backends {names}")
+    return {name: str(reason) for name in names}
+
+
+def capabilities(
+    *,
+    host: Mapping[str, str] | Iterable[str] | None = None,
+    unsupported: Mapping[str, str] | Iterable[str] | None = None,
+    host_only: str | None = None,
+    reason: str | None = None,
+) -> Callable[[F], F]:
+    """Declare how a public function runs on each backend (the default: native everywhere).
+
+    Parameters
+    ----------
+    host : mapping or iterable of str, optional
+        Backends on which part of the work runs in NumPy/SciPy on the host: ``{name: reason}``, or
+        names with one shared ``reason``.
+    unsupported : mapping or iterable of str, optional
+        Backends that cannot run the function at all, in the same form.
+    host_only : str, optional
+        Shorthand: the function computes in NumPy/SciPy on the host (every backend other than
+        numpy and numba is ``"host"``) for this reason.
+    reason : str, optional
+        The shared reason when ``host`` or ``unsupported`` is a list of names.
+
+    Returns
+    -------
+    decorator
+        Attaches a :class:`Capabilities` as ``__refimpl_capabilities__``. Functions native
+        everywhere are returned unchanged; others are wrapped so that an ``"unsupported"``
+        backend raises :class:`BackendUnsupportedError` and a ``"host"`` GPU backend warns once.
+    """
+    host_table = _as_table(host, reason, "host")
+    if host_only is not None:
+        host_table.update({b: host_only for b in BACKEND_NAMES if b not in _NUMPY_BACKENDS})
+    caps = Capabilities(host_table, _as_table(unsupported, reason, "unsupported"))
+
+    def decorate(func: F) -> F:
+        if all(level == NATIVE for level in caps.levels.values()):
+            func.__refimpl_capabilities__ = caps  # type: ignore[attr-defined]
+            return func
+        warned: set[str] = set()
+        name = f"{func.__module__}.{func.__qualname__}"
+
+        def check() -> None:
+            backend = get_backend()
+            level = caps.levels[backend.name]
+            if level == UNSUPPORTED:
+                raise BackendUnsupportedError(
+                    f"{name} cannot run on the {backend.name!r} backend: {caps.reasons[backend.name]}"
+                )
+            if level == HOST and backend.is_gpu and backend.name not in warned:
+                warned.add(backend.name)
+                warnings.warn(
+                    f"{name} runs partly on the host under the {backend.name!r} backend "
+                    f"({caps.reasons[backend.name]}); results are returned in the caller's library",
+                    HostRoundTripWarning,
+                    stacklevel=3,
+                )
+
+        if isinstance(func, type):
+            original_init = func.__init__
+
+            @functools.wraps(original_init)
+            def __init__(self, *args: Any, **kwargs: Any) -> None:
+                check()
+                original_init(self, *args, **kwargs)
+
+            func.__init__ = __init__  # type: ignore[misc]
+            func.__refimpl_capabilities__ = caps  # type: ignore[attr-defined]
+            return func
+
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            check()
+            return func(*args, **kwargs)
+
+        wrapper.__refimpl_capabilities__ = caps  # type: ignore[attr-defined]
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+def capability_of(func: Any, backend: str) -> str:
+    """``"native"``, ``"host"`` or ``"unsupported"``: how ``func`` runs on ``backend``.
+
+    Raises
+    ------
+    TypeError
+        ``func`` declares no capabilities (every public refimpl function does).
+    """
+    caps = getattr(func, "__refimpl_capabilities__", None)
+    if caps is None:
+        raise TypeError(f"{getattr(func, '__qualname__', func)!r} declares no backend capabilities")
+    if backend not in caps.levels:
+        raise ValueError(f"backend must be one of {', '.join(BACKEND_NAMES)}; got {backend!r}")
+    return caps.levels[backend]
+
+
+def public_names() -> dict[str, Any]:
+    """Every public callable of the algorithm packages: ``{"refimpl.<family>.<name>": object}``.
+
+    Walks ``__all__`` of each package in :data:`PUBLIC_PACKAGES` (packages that do not exist yet
+    are skipped) and keeps functions and classes, not constants or exceptions.
+    """
+    out: dict[str, Any] = {}
+    for package in PUBLIC_PACKAGES:
+        try:
+            module = importlib.import_module(package)
+        except ImportError:  # pragma: no cover - every package exists in a full install
+            continue
+        for name in getattr(module, "__all__", ()):
+            obj = getattr(module, name)
+            if isinstance(obj, type) and issubclass(obj, (BaseException, Warning)):
+                continue
+            if callable(obj) and not _is_result_or_enum(obj):
+                out[f"{package}.{name}"] = obj
+    return out
+
+
+def _is_result_or_enum(obj: Any) -> bool:
+    """Result dataclasses, status enums and named tuples are data, not computations."""
+    import enum
+
+    if not isinstance(obj, type):
+        return False
+    if issubclass(obj, enum.Enum) or issubclass(obj, tuple):
+        return True
+    return getattr(obj, "__refimpl_data__", False) or any(c.__name__ == "Result" for c in obj.__mro__)
+
+
+def capability_table() -> dict[str, dict[str, str]]:
+    """``{public qualified name: {backend name: "native" | "host" | "unsupported"}}``.
+
+    Public names without a declaration are listed with every backend ``"undeclared"`` (the test
+    suite fails on them).
+    """
+    table = {}
+    for qualname, obj in sorted(public_names().items()):
+        caps = getattr(obj, "__refimpl_capabilities__", None)
+        table[qualname] = dict(caps.levels) if caps is not None else {b: "undeclared" for b in BACKEND_NAMES}
+    return table
+
+
+def capability_reasons() -> dict[str, dict[str, str]]:
+    """``{public qualified name: {backend name: reason}}`` for the non-native entries."""
+    out = {}
+    for qualname, obj in sorted(public_names().items()):
+        caps = getattr(obj, "__refimpl_capabilities__", None)
+        if caps is not None and caps.reasons:
+            out[qualname] = dict(caps.reasons)
+    return out

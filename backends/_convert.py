@@ -1,0 +1,121 @@
+"""Array-library identification, host/device conversion and dtype names: the leaf of the backend layer.
+
+Everything here depends on NumPy alone (other libraries are imported only to build their arrays),
+so :mod:`._registry` and :mod:`._boundary` can both import it without an import cycle.
+
+dtype helpers
+-------------
+Array libraries spell dtypes differently (``torch.float32``, ``array_api_strict.float64``,
+``dtype('float64')``). :func:`numpy_dtype` maps any of them to the equivalent NumPy dtype once, and
+:func:`is_complex` / :func:`real_dtype_name` answer the two questions algorithms ask; nothing else
+in refimpl parses ``str(x.dtype)``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+__all__ = ["array_library", "is_complex", "numpy_dtype", "real_dtype_name", "to_library", "to_numpy"]
+
+#: The array libraries :func:`to_library` can build.
+LIBRARIES: tuple[str, ...] = ("numpy", "cupy", "torch", "array_api_strict")
+
+
+def array_library(x: Any) -> str | None:
+    """Name the array library of ``x``, or ``None`` for scalars, sequences and unknown objects."""
+    module = type(x).__module__.split(".", 1)[0]
+    if isinstance(x, np.ndarray) or (module == "numpy" and hasattr(x, "dtype") and hasattr(x, "shape")):
+        return "numpy"
+    if module in ("cupy", "torch", "array_api_strict"):
+        return module
+    return None
+
+
+def to_numpy(x: Any) -> np.ndarray:
+    """Copy any supported array (or array-like) to a host :class:`numpy.ndarray`."""
+    library = array_library(x)
+    if library == "numpy" or library is None:
+        return np.asarray(x)
+    if library == "cupy":
+        return x.get()
+    if library == "torch":
+        return x.detach().cpu().numpy()
+    # array_api_strict: its arrays speak DLPack on the CPU device.
+    return np.from_dlpack(x)
+
+
+def to_library(x: Any, library: str | None, device: Any = None) -> Any:
+    """Convert a backend array ``x`` into ``library`` (``None`` means NumPy) on ``device``.
+
+    Raises
+    ------
+    ValueError
+        ``library`` is not one of :data:`LIBRARIES`.
+    """
+    library = library or "numpy"
+    if library not in LIBRARIES:
+        raise ValueError(f"library must be one of {', '.join(map(repr, LIBRARIES))} or None; got {library!r}")
+    if array_library(x) == library and (library != "torch" or device is None or x.device == device):
+        return x
+    host = to_numpy(x)
+    if library == "numpy":
+        return host
+    if library == "cupy":
+        import cupy
+
+        return cupy.asarray(host)
+    if library == "torch":
+        import torch
+
+        return torch.asarray(host, device=device)
+    import array_api_strict
+
+    return array_api_strict.asarray(host)
+
+
+def numpy_dtype(x: Any) -> np.dtype | None:
+    """The NumPy dtype equivalent to the dtype of ``x`` (an array or a dtype object), else ``None``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from refimpl.backends import numpy_dtype
+    >>> numpy_dtype(np.ones(2, dtype=np.float32)), numpy_dtype(np.complex128), numpy_dtype("abc")
+    (dtype('float32'), dtype('complex128'), None)
+    """
+    dtype = x if isinstance(x, type) else getattr(x, "dtype", None)
+    if dtype is None:
+        # a dtype object itself: NumPy's dtype or scalar type, torch.dtype, array_api_strict's DType
+        if not (isinstance(x, (np.dtype, type)) or type(x).__name__.lower() == "dtype"):
+            return None
+        dtype = x
+    if isinstance(dtype, np.dtype):
+        return dtype
+    name = str(dtype).rsplit(".", 1)[-1]  # "torch.float32", "array_api_strict.float64", "float64"
+    if isinstance(dtype, type):  # NumPy scalar types such as np.float64
+        name = dtype.__name__
+    try:
+        return np.dtype(name)
+    except TypeError:
+        return None
+
+
+def is_complex(x: Any) -> bool:
+    """Whether ``x`` (an array or a dtype) has a complex floating dtype."""
+    dt = numpy_dtype(x)
+    return dt is not None and dt.kind == "c"
+
+
+def real_dtype_name(x: Any) -> str:
+    """The name of the real floating dtype at the precision of ``x``: ``"float32"`` or ``"float64"``.
+
+    Complex dtypes give their real part's precision (complex64 → float32); integer, boolean and
+    unknown dtypes give ``"float64"`` (the Boundary's dtype rule). Use it as
+    ``getattr(xp, real_dtype_name(x))``.
+    """
+    dt = numpy_dtype(x)
+    if dt is None or dt.kind not in "fc":
+        return "float64"
+    return np.finfo(dt).dtype.name
