@@ -10,6 +10,10 @@ The 2025.12 standard has no triangular solve, no Cholesky/LU solve, no least squ
 * ``cho_solve``: :func:`scipy.linalg.cho_solve` (NumPy), ``torch.cholesky_solve`` (torch), two
   triangular solves otherwise;
 * ``lstsq``: :func:`scipy.linalg.lstsq` with LAPACK ``gelsd`` (NumPy), an SVD otherwise;
+* ``qr_pivoted``: column-pivoted QR, :func:`scipy.linalg.qr` with ``pivoting=True`` (LAPACK
+  ``geqp3``) on NumPy; CuPy, torch and array-api-strict have no pivoted QR, so their arrays make
+  one host round trip (declared ``"host"`` in the capability table) and the factors come back in
+  the caller's library and device;
 * ``kron``, ``mode_product``, ``kron_mvm``: one array-API implementation (broadcasting, matmul).
 
 Conventions
@@ -18,6 +22,12 @@ Conventions
 ``(A_1 ⊗ A_2 ⊗ ... ⊗ A_d) vec(X) = vec(X ×_1 A_1 ×_2 A_2 ... ×_d A_d)``: factor ``A_1`` acts on
 axis 0 of the grid tensor ``X``. (The column-major literature, e.g. Saatçi 2012, writes the same
 identity with the factor order reversed.)
+
+*Validation*: every helper checks its arguments' kinds and shapes (messages name the argument:
+``A``, ``B``, ``L``, ``X``, ``factors``, ``axis``); the factorisations and solves also reject NaN and
+infinite entries unless ``check_finite=False`` (SciPy's keyword, for hot loops whose inputs are
+known to be finite). The products ``kron``, ``mode_product`` and ``kron_mvm`` propagate
+non-finite values as matrix multiplication does and do not scan their inputs.
 """
 
 from __future__ import annotations
@@ -28,7 +38,8 @@ from typing import Any
 import numpy as np
 from array_api_compat import array_namespace
 
-from ._convert import array_library
+from ._capabilities import capabilities
+from ._convert import array_library, numpy_dtype
 
 __all__ = [
     "NotPositiveDefiniteError",
@@ -38,6 +49,7 @@ __all__ = [
     "kron_mvm",
     "lstsq",
     "mode_product",
+    "qr_pivoted",
     "solve_triangular",
 ]
 
@@ -46,14 +58,76 @@ class NotPositiveDefiniteError(ValueError):
     """A matrix that must be symmetric positive definite is not (Cholesky failed)."""
 
 
+def _array(x: Any, name: str) -> Any:
+    """``x`` itself if it is an array of a supported library, else ``numpy.asarray(x)``; numeric only."""
+    if array_library(x) is None:
+        if isinstance(x, (str, bytes)) or x is None:
+            raise TypeError(f"{name} must be a numeric array; got {type(x).__name__} {x!r:.40}")
+        try:
+            x = np.asarray(x)
+        except (ValueError, TypeError) as exc:
+            raise TypeError(f"{name} must be a numeric array-like; got a ragged or invalid sequence ({exc})") from None
+    dt = numpy_dtype(x)
+    if dt is None or dt.kind not in "biufc":
+        raise TypeError(f"{name} must be numeric (bool, integer, real or complex); got dtype {getattr(x, 'dtype', None)}")
+    if dt.kind in "biu":  # integer input computes in float64 (the Boundary's dtype rule)
+        xp = array_namespace(x)
+        x = xp.astype(x, xp.float64)
+    return x
+
+
+def _arrays(*pairs: tuple[Any, str]) -> list[Any]:
+    """:func:`_array` on each ``(value, name)``; plain sequences join the library of the first real array."""
+    from ._convert import to_library
+
+    arrays = [_array(x, name) for x, name in pairs]
+    lead = next((x for (x0, _), x in zip(pairs, arrays) if array_library(x0) is not None), None)
+    if lead is not None:
+        library = array_library(lead)
+        device = getattr(lead, "device", None) if library == "torch" else None
+        arrays = [x if array_library(x0) is not None else to_library(x, library, device)
+                  for (x0, _), x in zip(pairs, arrays)]
+    return arrays
+
+
+def _shape(x: Any) -> tuple[int, ...]:
+    return tuple(int(s) for s in x.shape)
+
+
+def _check_matrix(A: Any, name: str, *, square: bool = False) -> None:
+    if A.ndim != 2:
+        raise ValueError(f"{name} must be a 2-D array (a matrix); got a {A.ndim}-D array of shape {_shape(A)}")
+    if square and A.shape[0] != A.shape[1]:
+        raise ValueError(f"{name} must be a square matrix; got shape {_shape(A)}")
+
+
+def _check_rhs(B: Any, n: int, name: str, matrix_name: str) -> None:
+    if B.ndim not in (1, 2):
+        raise ValueError(f"{name} must be a 1-D or 2-D array; got a {B.ndim}-D array of shape {_shape(B)}")
+    if B.shape[0] != n:
+        raise ValueError(f"{name} must have {n} rows to match {matrix_name} ({n} rows); got shape {_shape(B)}")
+
+
+def _check_finite(x: Any, name: str) -> None:
+    xp = array_namespace(x)
+    if not bool(xp.all(xp.isfinite(x))):
+        raise ValueError(f"{name} must contain only finite values (pass check_finite=False to skip this scan); "
+                         "got NaN or infinite entries")
+
+
+def _mT(x: Any, xp: Any) -> Any:
+    return x.mT if hasattr(x, "mT") else xp.linalg.matrix_transpose(x)
+
+
 def _as_2d(B: Any, xp: Any) -> tuple[Any, bool]:
     if B.ndim == 1:
         return xp.reshape(B, (B.shape[0], 1)), True
     return B, False
 
 
+@capabilities()
 def solve_triangular(
-    A: Any, B: Any, *, lower: bool = True, trans: bool = False, unit_diagonal: bool = False
+    A: Any, B: Any, *, lower: bool = True, trans: bool = False, unit_diagonal: bool = False, check_finite: bool = True
 ) -> Any:
     r"""Solve :math:`T x = b` (or :math:`T^\top x = b` with ``trans``) for triangular :math:`T`.
 
@@ -64,16 +138,25 @@ def solve_triangular(
     B : (n,) or (n, k) array
     lower, trans, unit_diagonal : bool
         As in :func:`scipy.linalg.solve_triangular`.
+    check_finite : bool, default True
+        Reject NaN and infinite entries of ``A`` and ``B``.
 
     Returns
     -------
     x : array, shape of ``B``
     """
+    A, B = _arrays((A, "A"), (B, "B"))
+    _check_matrix(A, "A", square=True)
+    _check_rhs(B, A.shape[0], "B", "A")
+    if check_finite:
+        _check_finite(A, "A")
+        _check_finite(B, "B")
     library = array_library(A)
     if library == "numpy":
         import scipy.linalg
 
-        return scipy.linalg.solve_triangular(A, B, lower=lower, trans=int(trans), unit_diagonal=unit_diagonal)
+        return scipy.linalg.solve_triangular(A, B, lower=lower, trans=int(trans), unit_diagonal=unit_diagonal,
+                                             check_finite=False)
     if library == "cupy":
         import cupyx.scipy.linalg
 
@@ -96,16 +179,42 @@ def solve_triangular(
     return X[:, 0] if vec else X
 
 
-def cholesky(A: Any) -> Any:
+@capabilities()
+def cholesky(A: Any, *, check_finite: bool = True) -> Any:
     r"""Lower Cholesky factor :math:`L` with :math:`A = L L^{H}`.
+
+    Parameters
+    ----------
+    A : (n, n) array
+        Symmetric (Hermitian) positive definite. Both triangles are read: ``A`` must equal
+        :math:`A^{H}` up to round-off, :math:`\max|A - A^{H}| \le 100\, n\, \varepsilon \max|A|`
+        with :math:`\varepsilon` the machine epsilon of ``A``'s dtype (LAPACK reads one triangle
+        only, so a non-symmetric ``A`` would silently give the factor of a different matrix).
+    check_finite : bool, default True
+        Reject NaN and infinite entries.
 
     Raises
     ------
+    ValueError
+        ``A`` is not a square matrix, holds non-finite values, or is not symmetric.
     NotPositiveDefiniteError
-        ``A`` is not (numerically) symmetric positive definite. Unlike CuPy's and torch's own
-        routines, this is raised on every backend, never a factor full of NaN.
+        ``A`` is not (numerically) positive definite. Unlike CuPy's and torch's own routines,
+        this is raised on every backend, never a factor full of NaN.
     """
+    A = _array(A, "A")
+    _check_matrix(A, "A", square=True)
+    if check_finite:
+        _check_finite(A, "A")
     xp = array_namespace(A)
+    n = A.shape[0]
+    if n:
+        scale = float(xp.max(xp.abs(A)))
+        asym = float(xp.max(xp.abs(A - xp.conj(_mT(A, xp)))))
+        eps = float(np.finfo(numpy_dtype(A)).eps)
+        if asym > 100 * n * eps * scale:
+            raise ValueError(f"A must be symmetric (Hermitian) for a Cholesky factorisation; got max|A - A^H| = "
+                             f"{asym:.3g} with max|A| = {scale:.3g} (tolerance 100 n eps max|A| = "
+                             f"{100 * n * eps * scale:.3g})")
     try:
         L = xp.linalg.cholesky(A)
     except Exception as exc:  # numpy LinAlgError, torch LinAlgError, cupy LinAlgError
@@ -119,20 +228,29 @@ def cholesky(A: Any) -> Any:
     return L
 
 
-def cho_solve(L: Any, B: Any) -> Any:
+@capabilities()
+def cho_solve(L: Any, B: Any, *, check_finite: bool = True) -> Any:
     r"""Solve :math:`L L^{H} x = b` given the lower Cholesky factor :math:`L`.
 
     Parameters
     ----------
     L : (n, n) array
-        Lower-triangular Cholesky factor (from :func:`cholesky`).
+        Lower-triangular Cholesky factor (from :func:`cholesky`); the upper triangle is not read.
     B : (n,) or (n, k) array
+    check_finite : bool, default True
+        Reject NaN and infinite entries of ``L`` and ``B``.
     """
+    L, B = _arrays((L, "L"), (B, "B"))
+    _check_matrix(L, "L", square=True)
+    _check_rhs(B, L.shape[0], "B", "L")
+    if check_finite:
+        _check_finite(L, "L")
+        _check_finite(B, "B")
     library = array_library(L)
     if library == "numpy":
         import scipy.linalg
 
-        return scipy.linalg.cho_solve((L, True), B)
+        return scipy.linalg.cho_solve((L, True), B, check_finite=False)
     if library == "torch":
         import torch
 
@@ -142,11 +260,12 @@ def cho_solve(L: Any, B: Any) -> Any:
         return X[:, 0] if vec else X
     xp = array_namespace(L, B)
     Lh = xp.conj(L.mT) if hasattr(L, "mT") else xp.conj(xp.linalg.matrix_transpose(L))
-    y = solve_triangular(L, B, lower=True)
-    return solve_triangular(Lh, y, lower=False)
+    y = solve_triangular(L, B, lower=True, check_finite=False)
+    return solve_triangular(Lh, y, lower=False, check_finite=False)
 
 
-def lstsq(A: Any, B: Any, *, rcond: float | None = None) -> Any:
+@capabilities()
+def lstsq(A: Any, B: Any, *, rcond: float | None = None, check_finite: bool = True) -> Any:
     r"""Minimum-norm least-squares solution :math:`x = \arg\min \|A x - b\|_2`.
 
     Computed from an SVD (LAPACK ``gelsd`` on NumPy), never from the normal equations or an
@@ -157,19 +276,34 @@ def lstsq(A: Any, B: Any, *, rcond: float | None = None) -> Any:
     A : (m, n) array
     B : (m,) or (m, k) array
     rcond : float, optional
-        Relative cut-off; default ``max(m, n) * eps`` of ``A``'s dtype.
+        Relative cut-off in ``[0, 1)``; default ``max(m, n) * eps`` of ``A``'s dtype.
+    check_finite : bool, default True
+        Reject NaN and infinite entries of ``A`` and ``B``.
 
     Returns
     -------
     x : (n,) or (n, k) array
     """
+    A, B = _arrays((A, "A"), (B, "B"))
+    _check_matrix(A, "A")
+    _check_rhs(B, A.shape[0], "B", "A")
+    if rcond is not None:
+        if isinstance(rcond, bool) or not isinstance(rcond, (int, float, np.floating, np.integer)):
+            raise TypeError(f"rcond must be None or a real number in [0, 1); got {type(rcond).__name__} {rcond!r}")
+        if not 0 <= float(rcond) < 1:
+            raise ValueError(f"rcond must lie in [0, 1); got {rcond!r}")
+    if check_finite:
+        _check_finite(A, "A")
+        _check_finite(B, "B")
     m, n = A.shape
+    if m == 0 or n == 0:
+        raise ValueError(f"A must have at least one row and one column; got shape {_shape(A)}")
     library = array_library(A)
     if library == "numpy":
         import scipy.linalg
 
         cond = rcond if rcond is not None else max(m, n) * np.finfo(A.dtype).eps
-        return scipy.linalg.lstsq(A, B, cond=cond, lapack_driver="gelsd")[0]
+        return scipy.linalg.lstsq(A, B, cond=cond, lapack_driver="gelsd", check_finite=False)[0]
     xp = array_namespace(A, B)
     B2, vec = _as_2d(B, xp)
     U, s, Vh = xp.linalg.svd(A, full_matrices=False)
@@ -182,18 +316,99 @@ def lstsq(A: Any, B: Any, *, rcond: float | None = None) -> Any:
     return X[:, 0] if vec else X
 
 
+
+_QR_MODES = ("economic", "full", "r")
+_QR_HOST = "no pivoted QR (LAPACK geqp3) in this library: one host round trip to scipy.linalg.qr(pivoting=True)"
+
+
+@capabilities(host={"cupy": _QR_HOST, "torch": _QR_HOST, "array_api_strict": _QR_HOST})
+def qr_pivoted(A: Any, mode: str = "economic", *, check_finite: bool = True) -> tuple[Any, ...]:
+    r"""Column-pivoted QR factorisation :math:`A P = Q R` (LAPACK ``geqp3``, Businger--Golub pivoting).
+
+    The pivot order puts the column of largest remaining norm first at every step, so
+    ``abs(diag(R))`` is non-increasing: the basis of leverage-score and Q-DEIM point selection.
+
+    Parameters
+    ----------
+    A : (m, n) array
+    mode : {"economic", "full", "r"}, default "economic"
+        As in :func:`scipy.linalg.qr`: ``Q`` of shape ``(m, k)`` and ``R`` of shape ``(k, n)`` with
+        ``k = min(m, n)``; ``"full"``: ``Q`` of shape ``(m, m)``, ``R`` of shape ``(m, n)``; ``"r"``:
+        ``R`` (economic) and the pivots only.
+    check_finite : bool, default True
+        Reject NaN and infinite entries.
+
+    Returns
+    -------
+    Q : array
+        Orthonormal columns (absent for ``mode="r"``).
+    R : array
+        Upper triangular (trapezoidal).
+    piv : (n,) integer array
+        The column permutation: ``A[:, piv] == Q @ R`` up to round-off.
+
+    Notes
+    -----
+    On NumPy this is :func:`scipy.linalg.qr` with ``pivoting=True``. CuPy, torch and
+    array-api-strict provide no pivoted QR, so their input is copied to the host once, factorised
+    there, and ``Q``, ``R`` and ``piv`` are returned in the input's library and on its device
+    (declared ``"host"`` for those backends; a GPU backend warns once).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from refimpl.backends.linalg import qr_pivoted
+    >>> A = np.array([[1.0, 10.0], [0.0, 1.0], [0.0, 0.0]])
+    >>> Q, R, piv = qr_pivoted(A)
+    >>> piv.tolist(), bool(np.allclose(A[:, piv], Q @ R))
+    ([1, 0], True)
+    """
+    if not isinstance(mode, str) or mode not in _QR_MODES:
+        raise ValueError(f"mode must be one of {', '.join(map(repr, _QR_MODES))}; got {mode!r}")
+    A = _array(A, "A")
+    _check_matrix(A, "A")
+    if A.shape[0] == 0 or A.shape[1] == 0:
+        raise ValueError(f"A must have at least one row and one column; got shape {_shape(A)}")
+    if check_finite:
+        _check_finite(A, "A")
+    import scipy.linalg
+
+    from ._convert import to_library, to_numpy
+
+    library = array_library(A)
+    host = A if library == "numpy" else to_numpy(A)
+    out = scipy.linalg.qr(host, mode="r" if mode == "r" else mode, pivoting=True, check_finite=False)
+    if mode == "r":
+        (R,), piv = out[:-1], out[-1]
+        R = R[: min(host.shape), :]
+        factors: tuple[Any, ...] = (R,)
+    else:
+        *factors, piv = out
+        factors = tuple(factors)
+    piv = piv.astype(np.int64)
+    if library == "numpy":
+        return (*factors, piv)
+    device = getattr(A, "device", None) if library == "torch" else None
+    return (*(to_library(np.ascontiguousarray(f), library, device) for f in factors), to_library(piv, library, device))
+
+
+@capabilities()
 def kron(A: Any, B: Any) -> Any:
     r"""Kronecker product :math:`A \otimes B` of two matrices (dense, for tests and small factors).
 
     ``(A ⊗ B)[(i, j), (k, l)] = A[i, k] B[j, l]`` with row index ``i * p + j`` for ``B`` of shape
     ``(p, q)``, as :func:`numpy.kron`.
     """
+    A, B = _arrays((A, "A"), (B, "B"))
+    _check_matrix(A, "A")
+    _check_matrix(B, "B")
     xp = array_namespace(A, B)
     (m, n), (p, q) = A.shape, B.shape
     K = A[:, None, :, None] * B[None, :, None, :]
     return xp.reshape(K, (m * p, n * q))
 
 
+@capabilities()
 def mode_product(X: Any, A: Any, axis: int) -> Any:
     r"""Mode product :math:`Y = X \times_{k} A`: apply the matrix ``A`` along ``axis`` of ``X``.
 
@@ -204,7 +419,8 @@ def mode_product(X: Any, A: Any, axis: int) -> Any:
     X : array of shape (n_1, ..., n_D)
     A : (m, n_k) array
     axis : int
-        The axis ``k`` of ``X`` that ``A`` acts on (negative values count from the end).
+        The axis ``k`` of ``X`` that ``A`` acts on, in ``[-X.ndim, X.ndim)`` (negative values count
+        from the end; anything else is an error, not wrapped around).
 
     Returns
     -------
@@ -216,12 +432,25 @@ def mode_product(X: Any, A: Any, axis: int) -> Any:
     first and last axes are reshaped into a single matrix product, a middle axis into a batched
     one; no transposed copy of ``X`` is made.
     """
+    X, A = _arrays((X, "X"), (A, "A"))
+    _check_matrix(A, "A")
+    if X.ndim < 1:
+        raise ValueError("X must have at least one axis; got a 0-D array")
+    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
+        raise TypeError(f"axis must be an integer; got {type(axis).__name__} {axis!r}")
+    shape = _shape(X)
+    if not -len(shape) <= axis < len(shape):
+        raise ValueError(f"axis must lie in [{-len(shape)}, {len(shape) - 1}] for X of shape {shape}; got {axis}")
+    return _mode_product(X, A, int(axis) % len(shape))
+
+
+def _mode_product(X: Any, A: Any, axis: int) -> Any:
+    """:func:`mode_product` on validated arrays, ``0 <= axis < X.ndim``."""
+    shape = _shape(X)
     xp = array_namespace(X, A)
-    shape = tuple(X.shape)
-    axis = axis % len(shape)
     n = shape[axis]
     if A.shape[1] != n:
-        raise ValueError(f"factor of shape {tuple(A.shape)} cannot act on axis {axis} of length {n}")
+        raise ValueError(f"A (the factor) of shape {tuple(A.shape)} cannot act on axis {axis} of length {n}")
     m = A.shape[0]
     before = int(np.prod(shape[:axis], dtype=np.int64))
     after = int(np.prod(shape[axis + 1 :], dtype=np.int64))
@@ -236,6 +465,7 @@ def mode_product(X: Any, A: Any, axis: int) -> Any:
     return xp.reshape(Y, new_shape)
 
 
+@capabilities()
 def kron_mvm(factors: Sequence[Any], X: Any) -> Any:
     r"""Kronecker matrix-vector product :math:`(A_1 \otimes \dots \otimes A_d)\,\mathrm{vec}(X)`.
 
@@ -263,10 +493,22 @@ def kron_mvm(factors: Sequence[Any], X: Any) -> Any:
     >>> np.allclose(kron_mvm([A, B], X).ravel(), np.kron(A, B) @ X.ravel())
     True
     """
+    if isinstance(factors, (str, bytes)) or not isinstance(factors, Sequence) or array_library(factors) is not None:
+        raise TypeError(f"factors must be a list or tuple of matrices; got {type(factors).__name__}")
     d = len(factors)
+    if d == 0:
+        raise ValueError("factors must hold at least one matrix; got an empty sequence")
+    factors = [_array(A, f"factors[{j}]") for j, A in enumerate(factors)]
+    X = _array(X, "X")
+    for j, A in enumerate(factors):
+        _check_matrix(A, f"factors[{j}]")
     if X.ndim not in (d, d + 1):
         raise ValueError(f"X must have {d} axes (one per factor) or {d + 1} (trailing right-hand sides); got shape {tuple(X.shape)}")
+    for j, A in enumerate(factors):
+        if A.shape[1] != X.shape[j]:
+            raise ValueError(f"factors[{j}] of shape {_shape(A)} cannot act on axis {j} of X (length {X.shape[j]}); "
+                             f"X has shape {_shape(X)}")
     Y = X
     for j, A in enumerate(factors):
-        Y = mode_product(Y, A, j)
+        Y = _mode_product(Y, A, j)
     return Y

@@ -126,3 +126,106 @@ def test_check_rng():
         check_rng(1.5)
     with pytest.raises(ValueError, match="non-negative"):
         check_rng(-1)
+
+
+# --- pivoted QR ---------------------------------------------------------------------------------
+
+@settings(max_examples=10)
+@given(m=st.integers(1, 9), n=st.integers(1, 9), rank_def=st.booleans(), seed=st.integers(0, 2**16),
+       mode=st.sampled_from(["economic", "full", "r"]))
+def test_qr_pivoted_matches_scipy(backend, m, n, rank_def, seed, mode):
+    import scipy.linalg
+
+    rng = check_rng(seed)
+    A = rng.standard_normal((m, n))
+    if rank_def and n > 1:
+        A[:, -1] = 2 * A[:, 0]
+    out = linalg.qr_pivoted(backend.asarray(A), mode=mode)
+    expected = scipy.linalg.qr(A, mode=mode, pivoting=True)
+    piv = to_numpy(out[-1])
+    np.testing.assert_array_equal(piv, expected[-1])  # same LAPACK routine: the same pivots
+    R = to_numpy(out[-2])
+    k = min(m, n) if mode != "full" else m
+    assert R.shape == (k, n)
+    assert np.all(np.diff(np.abs(np.diag(R))) <= 1e-12 * max(1.0, np.abs(R).max()))  # non-increasing |r_ii|
+    for got in out:  # the caller's library and device (host round trip on cupy/torch/strict)
+        assert_backend_agrees(got, to_numpy(got), rtol=0, like=backend.asarray(A))
+    if mode != "r":
+        Q = to_numpy(out[0])
+        np.testing.assert_allclose(Q @ R, A[:, piv], atol=1e-12 * max(1.0, np.abs(A).max()))
+        np.testing.assert_allclose(Q.T @ Q, np.eye(Q.shape[1]), atol=1e-12)
+        assert str(out[-1].dtype).endswith("int64")
+
+
+def test_qr_pivoted_accepts_lists_and_declares_host():
+    from refimpl.backends import capability_of
+
+    Q, R, piv = linalg.qr_pivoted([[1.0, 10.0], [0.0, 1.0], [0.0, 0.0]])
+    assert piv.tolist() == [1, 0] and isinstance(Q, np.ndarray)
+    assert capability_of(linalg.qr_pivoted, "numpy") == "native"
+    assert capability_of(linalg.qr_pivoted, "cupy") == "host"
+    assert capability_of(linalg.qr_pivoted, "torch") == "host"
+
+
+# --- bad input: each message names the argument --------------------------------------------------
+
+BAD_INPUT = [
+    # (call, exception, message fragment)
+    (lambda: linalg.cholesky([[4.0, 3.0], [0.0, 3.0]]), ValueError, "A must be symmetric"),
+    (lambda: linalg.cholesky(np.ones((2, 3))), ValueError, "A must be a square matrix"),
+    (lambda: linalg.cholesky(np.ones(3)), ValueError, "A must be a 2-D array"),
+    (lambda: linalg.cholesky([[np.nan, 0.0], [0.0, 1.0]]), ValueError, "A must contain only finite"),
+    (lambda: linalg.cholesky("abc"), TypeError, "A must be a numeric array"),
+    (lambda: linalg.cholesky(None), TypeError, "A must be a numeric array"),
+    (lambda: linalg.mode_product(np.ones((3, 4)), np.ones((2, 4)), 5), ValueError, r"axis must lie in \[-2, 1\]"),
+    (lambda: linalg.mode_product(np.ones((3, 4)), np.ones((2, 4)), -3), ValueError, "axis must lie in"),
+    (lambda: linalg.mode_product(np.ones((3, 4)), np.ones((2, 4)), 1.0), TypeError, "axis must be an integer"),
+    (lambda: linalg.mode_product(np.ones((3, 4)), np.ones(4), 1), ValueError, "A must be a 2-D array"),
+    (lambda: linalg.solve_triangular(np.eye(2), np.ones(3)), ValueError, "B must have 2 rows to match A"),
+    (lambda: linalg.solve_triangular(np.ones((2, 3)), np.ones(2)), ValueError, "A must be a square matrix"),
+    (lambda: linalg.solve_triangular(np.eye(2), [np.inf, 1.0]), ValueError, "B must contain only finite"),
+    (lambda: linalg.cho_solve(np.eye(2), np.ones((3, 1))), ValueError, "B must have 2 rows to match L"),
+    (lambda: linalg.cho_solve(np.ones((2, 2, 2)), np.ones(2)), ValueError, "L must be a 2-D array"),
+    (lambda: linalg.lstsq(np.ones((3, 2)), np.ones(2)), ValueError, "B must have 3 rows to match A"),
+    (lambda: linalg.lstsq(np.ones((3, 2)), np.ones(3), rcond=2.0), ValueError, r"rcond must lie in \[0, 1\)"),
+    (lambda: linalg.lstsq(np.ones((3, 2)), np.ones(3), rcond="x"), TypeError, "rcond must be None or a real"),
+    (lambda: linalg.lstsq(np.ones((0, 2)), np.ones(0)), ValueError, "A must have at least one row"),
+    (lambda: linalg.kron(np.ones(2), np.ones((2, 2))), ValueError, "A must be a 2-D array"),
+    (lambda: linalg.kron_mvm([], np.ones(2)), ValueError, "factors must hold at least one matrix"),
+    (lambda: linalg.kron_mvm(np.eye(2), np.ones(2)), TypeError, "factors must be a list or tuple"),
+    (lambda: linalg.kron_mvm([np.eye(2), np.eye(3)], np.ones((2, 2))), ValueError, r"factors\[1\] of shape \(3, 3\)"),
+    (lambda: linalg.kron_mvm([np.ones(2)], np.ones(2)), ValueError, r"factors\[0\] must be a 2-D array"),
+    (lambda: linalg.qr_pivoted(np.ones((2, 2)), mode="qr"), ValueError, "mode must be one of"),
+    (lambda: linalg.qr_pivoted(np.ones((0, 2))), ValueError, "A must have at least one row"),
+    (lambda: linalg.qr_pivoted([[1.0, np.nan]]), ValueError, "A must contain only finite"),
+]
+
+
+@pytest.mark.parametrize("call, exc, match", BAD_INPUT, ids=[f"case{i}" for i in range(len(BAD_INPUT))])
+def test_bad_input_is_rejected_with_the_argument_named(call, exc, match):
+    with pytest.raises(exc, match=match):
+        call()
+
+
+def test_cholesky_symmetry_tolerance_is_dtype_aware():
+    S = np.array([[4.0, 2.0], [2.0, 3.0]])
+    tiny = S.copy()
+    tiny[0, 1] += 8 * EPS  # round-off-level asymmetry passes
+    np.testing.assert_allclose(linalg.cholesky(tiny), np.linalg.cholesky(S), atol=1e-14)
+    S32 = S.astype(np.float32)
+    S32[0, 1] += 8 * np.finfo(np.float32).eps  # the same relative size in float32 passes too
+    assert linalg.cholesky(S32).dtype == np.float32
+    with pytest.raises(ValueError, match="A must be symmetric"):
+        linalg.cholesky(S + np.array([[0.0, 1e-6], [0.0, 0.0]]))
+    assert linalg.cholesky(np.array([[4, 2], [2, 3]])).dtype == np.float64  # integers compute in float64
+
+
+def test_check_finite_false_skips_the_scan():
+    assert np.isnan(linalg.solve_triangular(np.eye(2), np.array([np.nan, 1.0]), check_finite=False)[0])
+
+
+def test_mode_product_negative_axis_and_lists(backend):
+    X = np.arange(24.0).reshape(2, 3, 4)
+    A = np.ones((5, 4))
+    got = linalg.mode_product(backend.asarray(X), A.tolist(), -1)  # a list joins X's library
+    assert_backend_agrees(got, np.einsum("jl,abl->abj", A, X), rtol=1e-14, like=backend.asarray(X))
