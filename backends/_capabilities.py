@@ -61,6 +61,7 @@ PUBLIC_PACKAGES: tuple[str, ...] = (
     "refimpl.sampling",
     "refimpl.bcd",
     "refimpl.newton",
+    "refimpl.backends.linalg",
 )
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -1,4 +1,4 @@
-"""Assertions for checking a backend's result against the NumPy float64 oracle.
+"""Assertions for checking a backend's result against the NumPy float64 oracle, and capability skips.
 
 Public so that users cross-checking their own implementations can use the same criterion the
 refimpl test suite uses.
@@ -12,7 +12,38 @@ import numpy as np
 
 from .backends import array_library, to_numpy
 
-__all__ = ["assert_backend_agrees"]
+__all__ = ["assert_backend_agrees", "skip_unless_supported"]
+
+
+def skip_unless_supported(func: Any, backend: Any) -> str:
+    """Skip the calling pytest test when ``func`` declares itself ``"unsupported"`` on ``backend``.
+
+    The skip reason is the declared one (:func:`refimpl.backends.capabilities`), so test skips
+    follow the capability table instead of being written by hand. The test suite's
+    ``@pytest.mark.uses(func)`` marker calls this for the ``backend`` fixture's backend.
+
+    Parameters
+    ----------
+    func : callable
+        A public refimpl function or class (it must declare capabilities).
+    backend : str or Backend
+        The backend the test runs on.
+
+    Returns
+    -------
+    str
+        ``"native"`` or ``"host"`` when the test may run.
+    """
+    from refimpl.backends import capability_of
+
+    name = getattr(backend, "name", backend)
+    level = capability_of(func, name)
+    if level == "unsupported":
+        import pytest
+
+        reason = func.__refimpl_capabilities__.reasons.get(name, "declared unsupported")
+        pytest.skip(f"{getattr(func, '__qualname__', func)} is declared unsupported on {name}: {reason}")
+    return level
 
 
 def assert_backend_agrees(actual: Any, expected: Any, *, rtol: float, atol: float = 0.0, like: Any = None) -> None:

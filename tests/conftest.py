@@ -1,8 +1,14 @@
 """Shared test fixtures: the ``backend`` fixture, Hypothesis profiles, the ``gpu`` marker.
 
-* ``backend``: parametrised over every backend refimpl knows; a backend that cannot run here is
-  skipped with the reason (``pytest -rs`` lists them). The fixture activates the backend for the
-  test body (``use_backend``) and yields it. ``REFIMPL_TEST_BACKENDS=numpy,numba`` narrows the set.
+* ``backend``: parametrised over every backend that can run here; a backend that cannot is not
+  parametrised at all, and the run's header says once per backend why (instead of one skip line
+  per test). ``REFIMPL_TEST_BACKENDS=numpy,numba`` narrows the set; a backend named there that
+  cannot run is kept and its tests skip with the reason, so an explicit request never passes
+  silently (the GPU check relies on this). The fixture activates the backend for the test body
+  (``use_backend``) and yields it.
+* ``@pytest.mark.uses(func, ...)``: the test exercises these public functions; under a backend that
+  one of them declares ``"unsupported"`` (:func:`refimpl.backends.capabilities`) the test skips
+  with the declared reason (the skips are generated from the capability table, not hand-written).
 * Hypothesis profiles: ``ci`` (the default: derandomized, no deadline, no example database) and
   ``dev`` (random, for local exploration), chosen by ``HYPOTHESIS_PROFILE``.
 """
@@ -15,6 +21,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from refimpl.backends import BACKEND_NAMES, available_backends, use_backend
+from refimpl.testing import skip_unless_supported
 
 settings.register_profile(
     "ci", derandomize=True, deadline=None, database=None, print_blob=True,
@@ -31,7 +38,7 @@ _AVAILABLE = available_backends()
 def _selected_backends() -> list[str]:
     env = os.environ.get("REFIMPL_TEST_BACKENDS", "").strip()
     if not env or env == "all":
-        return list(BACKEND_NAMES)
+        return [name for name in BACKEND_NAMES if _AVAILABLE.get(name) is None]
     names = [n.strip() for n in env.split(",") if n.strip()]
     unknown = [n for n in names if n not in BACKEND_NAMES]
     if unknown:
@@ -54,8 +61,23 @@ def backend(request):
     reason = _AVAILABLE.get(name)
     if reason is not None:
         pytest.skip(f"backend {name} unavailable: {reason}")
+    for marker in request.node.iter_markers("uses"):
+        for func in marker.args:
+            skip_unless_supported(func, name)
     with use_backend(name) as be:
         yield be
+
+
+def pytest_report_header(config):
+    """One line per backend that cannot run here (its tests are not generated), with the reason."""
+    env = os.environ.get("REFIMPL_TEST_BACKENDS", "").strip() or "all"
+    lines = [f"refimpl test backends ({'REFIMPL_TEST_BACKENDS=' + env if env != 'all' else 'all available'}): "
+             + ", ".join(_selected_backends())]
+    for name in BACKEND_NAMES:
+        reason = _AVAILABLE.get(name)
+        if reason is not None:
+            lines.append(f"backend {name} unavailable, its tests are not run: {reason}")
+    return lines
 
 
 def pytest_collection_modifyitems(config, items):
