@@ -20,7 +20,7 @@ def skip_unless_supported(func: Any, backend: Any) -> str:
 
     The skip reason is the declared one (:func:`refimpl.backends.capabilities`), so test skips
     follow the capability table instead of being written by hand. The test suite's
-    ``@pytest.mark.uses(func)`` marker calls this for the ``backend`` fixture's backend.
+    ``@pytest.mark.uses([func])`` marker calls this for the ``backend`` fixture's backend.
 
     Parameters
     ----------

@@ -6,7 +6,7 @@
   cannot run is kept and its tests skip with the reason, so an explicit request never passes
   silently (the GPU check relies on this). The fixture activates the backend for the test body
   (``use_backend``) and yields it.
-* ``@pytest.mark.uses(func, ...)``: the test exercises these public functions; under a backend that
+* ``@pytest.mark.uses([func, ...])`` (a list: pytest takes a lone callable argument for the test): the test exercises these public functions; under a backend that
   one of them declares ``"unsupported"`` (:func:`refimpl.backends.capabilities`) the test skips
   with the declared reason (the skips are generated from the capability table, not hand-written).
 * Hypothesis profiles: ``ci`` (the default: derandomized, no deadline, no example database) and
@@ -62,8 +62,9 @@ def backend(request):
     if reason is not None:
         pytest.skip(f"backend {name} unavailable: {reason}")
     for marker in request.node.iter_markers("uses"):
-        for func in marker.args:
-            skip_unless_supported(func, name)
+        for arg in marker.args:  # @pytest.mark.uses([f, g]): a list, because pytest treats a lone callable as the test
+            for func in (arg if isinstance(arg, (list, tuple)) else [arg]):
+                skip_unless_supported(func, name)
     with use_backend(name) as be:
         yield be
 

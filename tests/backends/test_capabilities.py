@@ -199,3 +199,29 @@ def test_real_table_has_every_backend_column():
         assert tuple(per) == BACKEND_NAMES, name
         assert set(per.values()) <= levels, name
     assert table["refimpl.backends.linalg.qr_pivoted"]["cupy"] == "host"
+
+
+def test_skip_unless_supported_skips_with_the_declared_reason():
+    from refimpl.testing import skip_unless_supported
+
+    @capabilities(unsupported={"torch": "needs float128"}, host={"cupy": "host loop"})
+    def f():
+        pass
+
+    assert skip_unless_supported(f, "numpy") == "native"
+    assert skip_unless_supported(f, "cupy") == "host"
+    with use_backend("numpy") as be:
+        assert skip_unless_supported(f, be) == "native"  # a Backend works as well as its name
+    with pytest.raises(pytest.skip.Exception, match="declared unsupported on torch: needs float128"):
+        skip_unless_supported(f, "torch")
+
+
+@capabilities(unsupported={b: "test of the uses marker" for b in BACKEND_NAMES if b != "numpy"})
+def _numpy_only():
+    return "numpy"
+
+
+@pytest.mark.uses([_numpy_only])
+def test_uses_marker_lets_only_supported_backends_run(backend):
+    assert backend.name == "numpy"  # every other backend skipped from the declaration
+    assert _numpy_only() == "numpy"
