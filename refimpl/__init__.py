@@ -7,14 +7,26 @@ array library. Families live in subpackages: :mod:`refimpl.conformal`, :mod:`ref
 :mod:`refimpl.eim` (more to come: sampling, bcd, newton).
 """
 
-from .backends import (
-    Backend,
-    BackendUnavailableError,
-    UnknownBackendError,
-    available_backends,
-    get_backend,
-    use_backend,
-)
+try:
+    from .backends import (
+        Backend,
+        BackendUnavailableError,
+        UnknownBackendError,
+        available_backends,
+        get_backend,
+        use_backend,
+    )
+except ModuleNotFoundError as _exc:  # the checkout's refimpl/ folder without the package_dir mapping
+    if _exc.name != "refimpl.backends":
+        raise
+    import os as _os
+
+    raise ImportError(
+        f"refimpl was imported from the source folder {_os.path.dirname(__file__)} but is not installed, so "
+        "refimpl.backends (the top-level backends/ folder, mapped by setup.cfg) cannot be found. Install it "
+        "with `pip install -e .` in the checkout, or, if it is installed, run Python from another directory "
+        "(the checkout root shadows the installed package)."
+    ) from None
 
 __version__ = "0.1.0.dev0"
 
