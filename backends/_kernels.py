@@ -63,7 +63,7 @@ def leaf_kernel(name: str) -> Callable[[Callable[..., Any]], Kernel]:
     Examples
     --------
     >>> from refimpl.backends import leaf_kernel
-    >>> @kernel("doc.example_double")
+    >>> @leaf_kernel("doc.example_double")
     ... def double(x):
     ...     return 2 * x
     >>> double(3)

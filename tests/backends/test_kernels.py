@@ -61,3 +61,65 @@ def test_duplicate_reference_rejected(clean_registry):
         @leaf_kernel("test.dup")
         def two(x):
             return x
+
+
+def test_numba_falls_back_to_the_numpy_twin(clean_registry):
+    @leaf_kernel("test.fallback")
+    def ref(x):
+        return ("reference", x)
+
+    def numpy_twin(x):
+        return ("numpy twin", x)
+
+    register_twin("test.fallback", "numpy")(numpy_twin)
+    assert get_kernel("test.fallback", "numpy") is numpy_twin
+    assert get_kernel("test.fallback", "numba") is numpy_twin  # numba arrays are NumPy arrays
+    assert get_kernel("test.fallback", "torch") is ref.reference  # no fallback outside numba
+    assert get_kernel("test.fallback", "array_api_strict") is ref.reference
+    with use_backend("array_api_strict"):
+        assert ref(1) == ("reference", 1)
+    with use_backend("numpy"):
+        assert ref(1) == ("numpy twin", 1)
+
+    def numba_twin(x):
+        return ("numba twin", x)
+
+    register_twin("test.fallback", "numba")(numba_twin)
+    assert get_kernel("test.fallback", "numba") is numba_twin  # its own twin wins over the fallback
+
+
+def test_kernel_table_levels(clean_registry):
+    @leaf_kernel("test.levels_numpy")
+    def a(x):
+        return x
+
+    @leaf_kernel("test.levels_none")
+    def b(x):
+        return x
+
+    register_twin("test.levels_numpy", "numpy")(lambda x: x)
+    table = kernel_table()
+    assert table["test.levels_numpy"] == {"numpy": "twin", "numba": "twin (numpy)", "cupy": "reference",
+                                          "torch": "reference", "array_api_strict": "reference"}
+    assert set(table["test.levels_none"].values()) == {"reference"}
+    allowed = {"twin", "twin (numpy)", "reference"}
+    assert all(set(per.values()) <= allowed for per in table.values())
+
+
+def test_get_kernel_rejects_an_unknown_backend(clean_registry):
+    @leaf_kernel("test.bogus_backend")
+    def a(x):
+        return x
+
+    with pytest.raises(ValueError, match="backend must be one of numpy, numba, cupy, torch, array_api_strict; got 'bogus'"):
+        get_kernel("test.bogus_backend", "bogus")
+
+
+def test_to_library_rejects_an_unknown_library():
+    import numpy as np
+
+    from refimpl.backends import to_library
+
+    with pytest.raises(ValueError, match="library must be one of 'numpy', 'cupy', 'torch', 'array_api_strict' or None; got 'bogus'"):
+        to_library(np.ones(2), "bogus")
+    assert isinstance(to_library([1.0, 2.0], None), np.ndarray)
