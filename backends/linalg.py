@@ -109,8 +109,12 @@ def _check_rhs(B: Any, n: int, name: str, matrix_name: str) -> None:
 
 
 def _check_finite(x: Any, name: str) -> None:
-    xp = array_namespace(x)
-    if not bool(xp.all(xp.isfinite(x))):
+    if isinstance(x, np.ndarray):
+        ok = bool(np.isfinite(x).all())
+    else:
+        xp = array_namespace(x)
+        ok = bool(xp.all(xp.isfinite(x)))
+    if not ok:
         raise ValueError(f"{name} must contain only finite values (pass check_finite=False to skip this scan); "
                          "got NaN or infinite entries")
 

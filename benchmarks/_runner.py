@@ -1,4 +1,4 @@
-"""Side-by-side benchmark helpers: pinned BLAS threads, best-of timings, ratio tables.
+"""Side-by-side benchmark helpers: pinned BLAS threads, device-synchronised timings, ratio tables, JSON.
 
 Usage in a benchmark script (run as ``python benchmarks/bench_<name>.py``)::
 
@@ -12,10 +12,22 @@ Usage in a benchmark script (run as ``python benchmarks/bench_<name>.py``)::
 Timings are wall-clock best and median over ``repeat`` runs after ``warmup`` untimed runs (so
 Numba compilation and caches stay out of the timed region). The ratio is ``peer / refimpl``:
 above 1 means refimpl is faster.
+
+GPU timings: kernel launches are asynchronous, so a clock read right after a call measures the
+launch, not the work. :func:`timeit` synchronises the device (:func:`sync`) before starting and
+before stopping its clock; a hand-written timing uses :func:`clock` (``sync()`` then
+``time.perf_counter()``) instead of a bare ``time.perf_counter()``::
+
+    t0 = clock(); run(); elapsed = clock() - t0
+
+JSON: when ``REFIMPL_BENCH_JSON=path`` is set, every :func:`report` row and every :func:`record`
+call is appended to ``path`` as one JSON object per line (script, title, case, seconds, ratio,
+``REFIMPL_BACKEND`` as env_backend, device), so a run can be compared by machine; ``benchmarks/gpu_check.sh`` collects them.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import statistics
@@ -42,20 +54,80 @@ def pin_threads(n: int = 1) -> None:
         os.environ[var] = str(n)
 
 
+def sync() -> None:
+    """Wait for all queued GPU work of CuPy and torch (only libraries already imported; no-op on CPU)."""
+    cupy = sys.modules.get("cupy")
+    if cupy is not None:
+        try:
+            cupy.cuda.Device().synchronize()
+        except Exception:  # no CUDA device / driver: nothing can be queued
+            pass
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        try:
+            if torch.cuda.is_available() and torch.cuda.is_initialized():
+                torch.cuda.synchronize()
+        except Exception:
+            pass
+
+
+def clock() -> float:
+    """:func:`time.perf_counter` after :func:`sync`: the clock to read around GPU work."""
+    sync()
+    return time.perf_counter()
+
+
 def timeit(fn: Callable[[], Any], *, repeat: int = 5, warmup: int = 1, number: int = 1) -> dict[str, float]:
     """Time ``fn()``: ``warmup`` untimed calls, then ``repeat`` timed batches of ``number`` calls.
 
-    Returns ``{"best": s, "median": s}`` in seconds per call.
+    The device is synchronised before each batch starts and before its clock stops, so GPU
+    timings measure the work, not the launches. Returns ``{"best": s, "median": s}`` in seconds
+    per call.
     """
     for _ in range(warmup):
         fn()
     times = []
     for _ in range(repeat):
-        t0 = time.perf_counter()
+        t0 = clock()
         for _ in range(number):
             fn()
-        times.append((time.perf_counter() - t0) / number)
+        times.append((clock() - t0) / number)
     return {"best": min(times), "median": statistics.median(times)}
+
+
+def _json_path() -> str | None:
+    return os.environ.get("REFIMPL_BENCH_JSON") or None
+
+
+def _device() -> str:
+    torch = sys.modules.get("torch")
+    cupy = sys.modules.get("cupy")
+    try:
+        if cupy is not None and cupy.cuda.runtime.getDeviceCount() > 0:
+            return cupy.cuda.runtime.getDeviceProperties(0)["name"].decode()
+    except Exception:
+        pass
+    try:
+        if torch is not None and torch.cuda.is_available():
+            return torch.cuda.get_device_name(0)
+    except Exception:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def record(case: str, seconds: float | dict[str, float], *, title: str = "", **extra: Any) -> None:
+    """Append one timing (seconds, or a :func:`timeit` dict) to the ``REFIMPL_BENCH_JSON`` file, if set."""
+    path = _json_path()
+    if path is None:
+        return
+    if isinstance(seconds, dict):
+        extra = {**{f"seconds_{k}": v for k, v in seconds.items()}, **extra}
+        seconds = seconds["best"]
+    row = {"script": os.path.basename(sys.argv[0]), "title": title, "case": case, "seconds": float(seconds),
+           "env_backend": os.environ.get("REFIMPL_BACKEND", "numpy"), "device": _device(),
+           "threads": os.environ.get("OPENBLAS_NUM_THREADS", "unset"), **extra}
+    with open(path, "a", encoding="utf-8") as f:
+        f.write(json.dumps(row, default=str) + "\n")
 
 
 def _fmt(seconds: float) -> str:
@@ -81,4 +153,6 @@ def report(rows: Iterable[dict[str, Any]], *, title: str = "") -> list[dict[str,
         ref, peer = r["refimpl"]["best"], r["peer"]["best"]
         r["ratio"] = peer / ref
         print(f"{r['name']:<38} {_fmt(ref):>11} {_fmt(peer):>11} {r.get('peer_name', ''):<28} {r['ratio']:>11.2f}x")
+        record(r["name"], r["refimpl"], title=title, peer_name=r.get("peer_name", ""),
+               peer_seconds=r["peer"]["best"], ratio=r["ratio"])
     return rows
