@@ -1,6 +1,6 @@
 """The refimpl backend layer (installed as ``refimpl.backends``).
 
-A backend bundles an array namespace, a device and a kernel engine; see ARCHITECTURE.md §2 and
+A backend bundles an array namespace, a device and a kernel engine; see the Backends page of the docs and
 :mod:`refimpl.backends._registry`. This package never imports an algorithm.
 
 * selection: :func:`get_backend`, :func:`use_backend`, ``REFIMPL_BACKEND``, :func:`available_backends`;

@@ -1,6 +1,6 @@
 """The boundary rule: convert inputs once, compute on the backend, return in the caller's library.
 
-Every public refimpl function follows one rule (ARCHITECTURE.md §2):
+Every public refimpl function follows one rule (the Architecture page of the docs):
 
 1. it accepts array-likes of any supported library (NumPy, CuPy, torch, array_api_strict) or
    plain Python sequences;

@@ -1,6 +1,6 @@
 """Named backends and the selection of the active one.
 
-A backend bundles three things (ARCHITECTURE.md §2):
+A backend bundles three things (see the Architecture page of the docs):
 
 * an array namespace ``xp`` (array-API compatible, via ``array_api_compat``),
 * a device on which new arrays are placed,

@@ -1,6 +1,6 @@
 """Result objects shared by every family: frozen dataclasses with a status enum.
 
-Conventions (ARCHITECTURE.md §3):
+Conventions (the Architecture page of the docs; iteration conventions in :mod:`refimpl._iterative`):
 
 * an algorithm returns a frozen, keyword-only dataclass deriving from :class:`Result`;
 * ``status`` is a member of a :class:`StatusEnum` subclass whose *value is the human-readable
