@@ -91,6 +91,9 @@ class Capabilities:
             unknown = sorted(set(table) - set(BACKEND_NAMES))
             if unknown:
                 raise ValueError(f"{what} names unknown backends {unknown}; valid names: {', '.join(BACKEND_NAMES)}")
+            for name, why in table.items():
+                if not isinstance(why, str) or not why.strip():
+                    raise ValueError(f"the {what} reason for {name!r} must be a non-empty string; got {why!r}")
         both = sorted(set(host) & set(unsupported))
         if both:
             raise ValueError(f"backends {both} are declared both host and unsupported")
@@ -107,9 +110,9 @@ def _as_table(spec: Mapping[str, str] | Iterable[str] | str | None, reason: str 
     if isinstance(spec, str):
         spec = [spec]
     if isinstance(spec, Mapping):
-        return {str(k): str(v) for k, v in spec.items()}
+        return dict(spec)
     names = list(spec)
-    if names and not reason:
+    if names and (not isinstance(reason, str) or not reason.strip()):
         raise ValueError(f"a reason is required for the {what} backends {names}")
     return {name: str(reason) for name in names}
 
@@ -144,6 +147,8 @@ def capabilities(
         backend raises :class:`BackendUnsupportedError` and a ``"host"`` GPU backend warns once.
     """
     host_table = _as_table(host, reason, "host")
+    if host_only is not None and (not isinstance(host_only, str) or not host_only.strip()):
+        raise ValueError(f"host_only must be a non-empty string saying what runs on the host; got {host_only!r}")
     if host_only is not None:
         host_table.update({b: host_only for b in BACKEND_NAMES if b not in _NUMPY_BACKENDS})
     caps = Capabilities(host_table, _as_table(unsupported, reason, "unsupported"))

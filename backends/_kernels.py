@@ -57,6 +57,11 @@ class Kernel:
         return f"<refimpl kernel {self.name!r}>"
 
 
+def _check_kernel_name(name: Any) -> None:
+    if not isinstance(name, str) or not name.strip():
+        raise TypeError(f"a kernel name must be a non-empty string such as 'family.name'; got {name!r}")
+
+
 def leaf_kernel(name: str) -> Callable[[Callable[..., Any]], Kernel]:
     """Register the decorated function as the reference implementation of kernel ``name``.
 
@@ -70,6 +75,8 @@ def leaf_kernel(name: str) -> Callable[[Callable[..., Any]], Kernel]:
     6
     """
 
+    _check_kernel_name(name)
+
     def decorate(func: Callable[..., Any]) -> Kernel:
         if name in _REFERENCES and _REFERENCES[name].reference.__qualname__ != func.__qualname__:
             raise ValueError(f"kernel {name!r} already has a reference implementation")
@@ -82,6 +89,7 @@ def leaf_kernel(name: str) -> Callable[[Callable[..., Any]], Kernel]:
 
 def register_twin(name: str, backend: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register the decorated function as ``backend``'s twin of kernel ``name``."""
+    _check_kernel_name(name)
     if backend not in BACKEND_NAMES:
         raise ValueError(f"unknown backend {backend!r}; valid names are: {', '.join(BACKEND_NAMES)}")
 

@@ -225,3 +225,14 @@ def _numpy_only():
 def test_uses_marker_lets_only_supported_backends_run(backend):
     assert backend.name == "numpy"  # every other backend skipped from the declaration
     assert _numpy_only() == "numpy"
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(host={"cupy": ""}), "must be a non-empty string"),
+    (dict(unsupported={"cupy": 3}), "must be a non-empty string"),
+    (dict(host=["cupy"], reason=""), "a reason is required"),
+    (dict(host_only=""), "host_only must be a non-empty string"),
+])
+def test_meaningless_declarations_are_rejected(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        capabilities(**kwargs)

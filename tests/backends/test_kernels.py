@@ -123,3 +123,11 @@ def test_to_library_rejects_an_unknown_library():
     with pytest.raises(ValueError, match="library must be one of 'numpy', 'cupy', 'torch', 'array_api_strict' or None; got 'bogus'"):
         to_library(np.ones(2), "bogus")
     assert isinstance(to_library([1.0, 2.0], None), np.ndarray)
+
+
+@pytest.mark.parametrize("name", [None, "", 3])
+def test_kernel_names_must_be_strings(clean_registry, name):
+    with pytest.raises(TypeError, match="kernel name must be a non-empty string"):
+        leaf_kernel(name)
+    with pytest.raises(TypeError, match="kernel name must be a non-empty string"):
+        register_twin(name, "numpy")
