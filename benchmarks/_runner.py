@@ -95,6 +95,26 @@ def timeit(fn: Callable[[], Any], *, repeat: int = 5, warmup: int = 1, number: i
     return {"best": min(times), "median": statistics.median(times)}
 
 
+def bench_backends(*names: str) -> list[str]:
+    """The backends a benchmark times: ``names`` that can run here, plus ``REFIMPL_BACKEND`` if set.
+
+    So ``REFIMPL_BACKEND=cupy python benchmarks/bench_x.py`` (the GPU check) also times cupy in a
+    script written as ``for backend in bench_backends("numpy", "numba"): with use_backend(backend): ...``.
+    """
+    from refimpl.backends import available_backends
+
+    status = available_backends()
+    chosen = [n for n in names if status.get(n, "unknown") is None]
+    env = os.environ.get("REFIMPL_BACKEND", "").strip()
+    if env and env not in chosen:
+        if status.get(env, "unknown") is not None:
+            print(f"warning: REFIMPL_BACKEND={env} cannot run here: {status.get(env, 'unknown backend')}",
+                  file=sys.stderr)
+        else:
+            chosen.append(env)
+    return chosen
+
+
 def _json_path() -> str | None:
     return os.environ.get("REFIMPL_BENCH_JSON") or None
 
