@@ -119,6 +119,26 @@ def _check_finite(x: Any, name: str) -> None:
                          "got NaN or infinite entries")
 
 
+def _check_nonsingular_diagonal(T: Any, name: str) -> None:
+    xp = array_namespace(T)
+    d = xp.abs(xp.linalg.diagonal(T)) if hasattr(xp.linalg, "diagonal") else xp.abs(xp.diagonal(T))
+    if T.shape[0] and float(xp.min(d)) == 0.0:
+        k = int(xp.argmin(d))
+        raise ValueError(f"{name} is singular: its diagonal entry {name}[{k}, {k}] is zero (a triangular solve "
+                         "needs a non-zero diagonal)")
+
+
+def _check_solution(X: Any, name: str) -> None:
+    if isinstance(X, np.ndarray):
+        ok = bool(np.isfinite(X).all())
+    else:
+        xp = array_namespace(X)
+        ok = bool(xp.all(xp.isfinite(X)))
+    if not ok:
+        raise ValueError(f"the solution overflowed to inf/NaN: {name} is singular to working precision "
+                         "(pass check_finite=False to get the raw values)")
+
+
 def _mT(x: Any, xp: Any) -> Any:
     return x.mT if hasattr(x, "mT") else xp.linalg.matrix_transpose(x)
 
@@ -143,7 +163,8 @@ def solve_triangular(
     lower, trans, unit_diagonal : bool
         As in :func:`scipy.linalg.solve_triangular`.
     check_finite : bool, default True
-        Reject NaN and infinite entries of ``A`` and ``B``.
+        Reject NaN and infinite entries of ``A`` and ``B``, an exactly zero diagonal entry, and a
+        solution that overflows (``A`` singular to working precision), each with a ``ValueError``.
 
     Returns
     -------
@@ -155,6 +176,16 @@ def solve_triangular(
     if check_finite:
         _check_finite(A, "A")
         _check_finite(B, "B")
+        if not unit_diagonal:
+            _check_nonsingular_diagonal(A, "A")
+    X = _solve_triangular(A, B, lower, trans, unit_diagonal)
+    if check_finite:
+        _check_solution(X, "A")
+    return X
+
+
+def _solve_triangular(A: Any, B: Any, lower: bool, trans: bool, unit_diagonal: bool) -> Any:
+    """:func:`solve_triangular` on validated arrays."""
     library = array_library(A)
     if library == "numpy":
         import scipy.linalg
@@ -242,7 +273,8 @@ def cho_solve(L: Any, B: Any, *, check_finite: bool = True) -> Any:
         Lower-triangular Cholesky factor (from :func:`cholesky`); the upper triangle is not read.
     B : (n,) or (n, k) array
     check_finite : bool, default True
-        Reject NaN and infinite entries of ``L`` and ``B``.
+        Reject NaN and infinite entries of ``L`` and ``B``, a zero diagonal entry of ``L`` and a
+        solution that overflows, each with a ``ValueError``.
     """
     L, B = _arrays((L, "L"), (B, "B"))
     _check_matrix(L, "L", square=True)
@@ -250,6 +282,16 @@ def cho_solve(L: Any, B: Any, *, check_finite: bool = True) -> Any:
     if check_finite:
         _check_finite(L, "L")
         _check_finite(B, "B")
+    if check_finite:
+        _check_nonsingular_diagonal(L, "L")
+    X = _cho_solve(L, B)
+    if check_finite:
+        _check_solution(X, "L")
+    return X
+
+
+def _cho_solve(L: Any, B: Any) -> Any:
+    """:func:`cho_solve` on validated arrays."""
     library = array_library(L)
     if library == "numpy":
         import scipy.linalg
@@ -264,8 +306,8 @@ def cho_solve(L: Any, B: Any, *, check_finite: bool = True) -> Any:
         return X[:, 0] if vec else X
     xp = array_namespace(L, B)
     Lh = xp.conj(L.mT) if hasattr(L, "mT") else xp.conj(xp.linalg.matrix_transpose(L))
-    y = solve_triangular(L, B, lower=True, check_finite=False)
-    return solve_triangular(Lh, y, lower=False, check_finite=False)
+    y = _solve_triangular(L, B, True, False, False)
+    return _solve_triangular(Lh, y, False, False, False)
 
 
 @capabilities()

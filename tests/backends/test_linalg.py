@@ -185,6 +185,9 @@ BAD_INPUT = [
     (lambda: linalg.solve_triangular(np.ones((2, 3)), np.ones(2)), ValueError, "A must be a square matrix"),
     (lambda: linalg.solve_triangular(np.eye(2), [np.inf, 1.0]), ValueError, "B must contain only finite"),
     (lambda: linalg.cho_solve(np.eye(2), np.ones((3, 1))), ValueError, "B must have 2 rows to match L"),
+    (lambda: linalg.solve_triangular([[1.0, 0.0], [1.0, 0.0]], [1.0, 1.0]), ValueError, r"A is singular: .*A\[1, 1\]"),
+    (lambda: linalg.solve_triangular([[1e-320, 0.0], [1.0, 1.0]], [1.0, 1.0]), ValueError, "solution overflowed"),
+    (lambda: linalg.cho_solve([[0.0, 0.0], [1.0, 1.0]], [1.0, 1.0]), ValueError, r"L is singular: .*L\[0, 0\]"),
     (lambda: linalg.cho_solve(np.ones((2, 2, 2)), np.ones(2)), ValueError, "L must be a 2-D array"),
     (lambda: linalg.lstsq(np.ones((3, 2)), np.ones(2)), ValueError, "B must have 3 rows to match A"),
     (lambda: linalg.lstsq(np.ones((3, 2)), np.ones(3), rcond=2.0), ValueError, r"rcond must lie in \[0, 1\)"),
@@ -222,6 +225,14 @@ def test_cholesky_symmetry_tolerance_is_dtype_aware():
 
 def test_check_finite_false_skips_the_scan():
     assert np.isnan(linalg.solve_triangular(np.eye(2), np.array([np.nan, 1.0]), check_finite=False)[0])
+
+
+def test_singular_triangular_is_rejected_on_every_backend(backend):
+    A = backend.asarray(np.array([[1.0, 0.0], [1.0, 0.0]]))
+    with pytest.raises(ValueError, match=r"A is singular: its diagonal entry A\[1, 1\] is zero"):
+        linalg.solve_triangular(A, backend.asarray(np.ones(2)))
+    x = linalg.solve_triangular(A, backend.asarray(np.ones(2)), unit_diagonal=True)  # the diagonal is not read
+    assert_backend_agrees(x, np.array([1.0, 0.0]), rtol=0, atol=0)
 
 
 def test_mode_product_negative_axis_and_lists(backend):
