@@ -1,6 +1,7 @@
 """Generate the docs' backend tables from the declarations, so the docs cannot drift from the code.
 
-:func:`write_backend_docs` is called by ``docs/conf.py`` at build time and writes, into
+:func:`write_backend_docs` runs at docs build time (list ``"refimpl.backends._docs"`` in the
+``extensions`` of ``docs/conf.py``, or call it from a ``builder-inited`` handler) and writes, into
 ``docs/generated/``:
 
 * ``capabilities.inc``: every public function and class, per backend ``native`` / ``host`` /
@@ -91,3 +92,14 @@ def write_backend_docs(out_dir: str) -> list[str]:
             f.write(text)
         written.append(path)
     return written
+
+
+def _on_builder_inited(app: object) -> None:
+    write_backend_docs(os.path.join(str(app.srcdir), "generated"))  # type: ignore[attr-defined]
+
+
+def setup(app: object) -> dict[str, object]:
+    """Sphinx extension entry point: list ``"refimpl.backends._docs"`` in ``extensions`` of docs/conf.py
+    and the tables are written into ``docs/generated/`` when the build starts."""
+    app.connect("builder-inited", _on_builder_inited)  # type: ignore[attr-defined]
+    return {"parallel_read_safe": True, "parallel_write_safe": True}

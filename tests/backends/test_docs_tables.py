@@ -46,3 +46,21 @@ def test_family_tables_hold_only_their_family():
 
 def test_reasons_are_escaped_for_rst():
     assert _esc("a*b | c `d` e_ \\x") == "a\\*b \\| c \\`d\\` e\\_ \\\\x"
+
+
+def test_sphinx_extension_writes_the_tables_when_the_build_starts(tmp_path):
+    from refimpl.backends import _docs
+
+    handlers = {}
+
+    class App:
+        srcdir = str(tmp_path)
+
+        def connect(self, event, handler):
+            handlers[event] = handler
+
+    meta = _docs.setup(App())
+    assert meta["parallel_read_safe"] is True
+    handlers["builder-inited"](App())
+    assert (tmp_path / "generated" / "capabilities_gp.inc").is_file()
+    assert (tmp_path / "generated" / "backend_table.rst").is_file()
