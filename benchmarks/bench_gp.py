@@ -101,9 +101,9 @@ def bench_gphm(quick):
         prob = gphm_problem(name)
         for backend in backends:       # numba: the mixture-table leaf kernel runs as a fused twin
             with use_backend(backend):
-                gphm_solve(prob, n_iter=2, eval_every=10**6, n_test=10)               # warm-up / JIT
+                gphm_solve(prob, max_iter=2, eval_every=10**6, n_test=10)               # warm-up / JIT
                 t0 = time.perf_counter()
-                res = gphm_solve(prob, n_iter=iters, eval_every=10**6, n_test=10)
+                res = gphm_solve(prob, max_iter=iters, eval_every=10**6, n_test=10)
             total = (time.perf_counter() - t0) / iters * 1e3
             split = {k: f"{v / iters * 1e3:.1f}" for k, v in res.timings.items()}
             print(f"  {name:24s} n = {prob.n} [{backend:5s}]: {total:7.1f} ms/iter; split (ms): kernel "
@@ -115,13 +115,13 @@ def bench_hetero(lo, quick):
     rows = []
     for n in [64] + ([] if quick else [256]):
         Ks, Y, D = peer_problem(n)
-        res = kron_cg_solve(Ks, Y, D, tol=1e-8)
-        t = timeit(lambda: kron_cg_solve(Ks, Y, D, tol=1e-8), repeat=3)
+        res = kron_cg_solve(Ks, Y, D, rtol=1e-8)
+        t = timeit(lambda: kron_cg_solve(Ks, Y, D, rtol=1e-8), repeat=3)
         print(f"  {n}x{n}: {res.n_iter} PCG iterations, true rel. residual {res.true_residual:.1e}, "
               f"{t['median'] * 1e3:.1f} ms ({res.status.name})")
         mask = np.random.default_rng(7).uniform(size=Y.shape) > 0.2
         t0 = time.perf_counter()
-        rm = kron_cg_solve(Ks, Y, D, mask=mask, tol=1e-8, maxiter=20000)
+        rm = kron_cg_solve(Ks, Y, D, mask=mask, rtol=1e-8, max_iter=20000)
         print(f"  {n}x{n} with 20% missing cells: {rm.n_iter} PCG iterations, true rel. residual "
               f"{rm.true_residual:.1e}, {(time.perf_counter() - t0) * 1e3:.0f} ms ({rm.status.name})")
         if n == 64:

@@ -16,7 +16,7 @@ from refimpl.gp.gphm import (FixedKernelResult, GPHMResult, GPHMStatus, fixed_ke
 from refimpl.gp.kernels import Kernel1D, Matern, MaternCosine, SpectralMixture, SquaredExponential, kernel_matrix
 from refimpl.gp.kron import (KronEig, add_jitter, grid_lml, kron_diag, kron_eigh, kron_logdet, kron_mvm,
                              kron_sample, kron_solve)
-from refimpl.gp.noisy import (CGStatus, GridCGLMLResult, KronCGResult, SLQResult, gpatt_logdet, grid_lml_cg,
+from refimpl.gp.noisy import (CGStatus, GridCGLMLResult, KronCGResult, SLQResult, SLQStatus, gpatt_logdet, grid_lml_cg,
                               grid_lml_kdiag, kron_cg_solve, kron_logdet_kdiag, kron_slq_logdet, kron_solve_kdiag)
 from refimpl.gp.problems import GPHM_PROBLEMS, AliasingWarning, PDEProblem, gphm_problem
 from refimpl.gp.regression import (GridGPFit, GridGPStatus, fit_grid_gp, grid_factors, grid_gp_predict,
@@ -25,7 +25,7 @@ from refimpl.gp.regression import (GridGPFit, GridGPStatus, fit_grid_gp, grid_fa
 __all__ = [
     "GPHM_PROBLEMS", "AliasingWarning", "FixedKernelResult", "GPHMResult", "GPHMStatus", "PDEProblem",
     "fixed_kernel_solve", "gphm_init_kernels", "gphm_objective", "gphm_predict", "gphm_problem", "gphm_solve",
-    "CGStatus", "GridCGLMLResult", "KronCGResult", "SLQResult", "gpatt_logdet", "grid_lml_cg", "grid_lml_kdiag",
+    "CGStatus", "GridCGLMLResult", "KronCGResult", "SLQResult", "SLQStatus", "gpatt_logdet", "grid_lml_cg", "grid_lml_kdiag",
     "kron_cg_solve", "kron_logdet_kdiag", "kron_slq_logdet", "kron_solve_kdiag",
     "GridGPFit", "GridGPStatus", "KronEig", "Kernel1D", "Matern", "MaternCosine", "SpectralMixture",
     "SquaredExponential", "add_jitter", "fit_grid_gp", "grid_factors", "grid_gp_predict", "grid_lml",

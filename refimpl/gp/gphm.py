@@ -53,7 +53,7 @@ from refimpl import _validate as v
 from refimpl._results import Result, StatusEnum
 from refimpl.backends import Boundary, linalg, to_numpy
 from refimpl.gp.kernels import Kernel1D, MaternCosine, SpectralMixture
-from refimpl.gp.kron import _unfold
+from refimpl.gp._checks import _unfold
 from refimpl.gp.problems import GPHM_PROBLEMS, AliasingWarning, PDEProblem, _check_aliasing, _mesh, gphm_problem
 
 __all__ = [
@@ -450,7 +450,7 @@ def gphm_solve(problem: PDEProblem, *, kernel: str = "stm", Q: int = 30, freq_sc
     Examples
     --------
     >>> from refimpl.gp import gphm_problem, gphm_solve
-    >>> res = gphm_solve(gphm_problem("poisson_1d-single_sin"), n_iter=100)   # ~2 s
+    >>> res = gphm_solve(gphm_problem("poisson_1d-single_sin"), max_iter=100)   # ~2 s
     >>> round(res.rel_l2, 2)          # authors' log: 0.2756 (min over checkpoints)
     0.26
     """

@@ -39,7 +39,7 @@ from refimpl import _validate as v
 from refimpl._results import Result, StatusEnum
 from refimpl.backends import Boundary, linalg, to_numpy
 from refimpl.gp.kernels import Kernel1D
-from refimpl.gp.kron import _eigh_backend, _outer, _solve_eig, _transpose, _unfold
+from refimpl.gp._checks import _eigh_backend, _outer, _solve_eig, _transpose, _unfold
 
 __all__ = [
     "GridGPFit",

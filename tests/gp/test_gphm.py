@@ -128,8 +128,8 @@ def test_backend_agreement_of_adam_run(backend, seed):
     problem = _problem("allen_cahn", (24,))
     kernels = _kernels(1, seed)
     with use_backend("numpy"):
-        ref = gphm_solve(problem, kernels=kernels, n_iter=5, n_test=20)
-    out = gphm_solve(problem, kernels=kernels, n_iter=5, n_test=20)
+        ref = gphm_solve(problem, kernels=kernels, max_iter=5, n_test=20)
+    out = gphm_solve(problem, kernels=kernels, max_iter=5, n_test=20)
     # deterministic full-batch Adam; per-step differences are LAPACK round-off (cond(K_j) ~1e5),
     # Adam's normalised steps keep them at that level over 5 steps
     assert_backend_agrees(out.U, ref.U, rtol=1e-7, atol=1e-9)
@@ -139,7 +139,7 @@ def test_backend_agreement_of_adam_run(backend, seed):
 
 def test_result_bookkeeping_and_predict():
     problem = _problem("poisson", (30,))
-    res = gphm_solve(problem, Q=4, n_iter=20, eval_every=5, n_test=50)
+    res = gphm_solve(problem, Q=4, max_iter=20, eval_every=5, n_test=50)
     assert res.success and res.n_iter == 20 and res.loss_history.size == 20
     np.testing.assert_array_equal(res.checkpoint_iters, [5, 10, 15, 20])
     assert res.best_rel_l2 == res.checkpoint_errors.min() and res.rel_l2 == res.checkpoint_errors[-1]
@@ -161,7 +161,7 @@ def test_fixed_kernel_solve_and_aliasing_warning():
         bad = fixed_kernel_solve(gphm_problem("poisson_1d-single_sin", n=200), k)
     assert bad.rel_l2 > 0.1                           # Nyquist failure (measured 0.53)
     with pytest.warns(AliasingWarning):
-        gphm_solve(gphm_problem("poisson_1d-single_sin", n=150), n_iter=1, Q=2, n_test=10)
+        gphm_solve(gphm_problem("poisson_1d-single_sin", n=150), max_iter=1, Q=2, n_test=10)
 
 
 def test_bad_input():

@@ -45,7 +45,7 @@ def test_cg_heteroscedastic_and_missing_match_dense(with_mask):
     Yn = Y.copy()
     if mask is not None:
         Yn[~mask] = np.nan          # missing cells may hold NaN
-    res = kron_cg_solve(Ks, Yn, D, mask=mask, tol=1e-12)
+    res = kron_cg_solve(Ks, Yn, D, mask=mask, rtol=1e-12)
     assert res.success, res.message
     assert res.residual_norms.size == res.n_iter and res.residual_norms[-1] <= 1e-12
     assert res.true_residual < 1e-10
@@ -56,14 +56,14 @@ def test_cg_heteroscedastic_and_missing_match_dense(with_mask):
 
 def test_cg_reports_max_iter_without_raising():
     Ks, Y, D, _ = _problem()
-    res = kron_cg_solve(Ks, Y, D, tol=1e-14, maxiter=2, precondition=False)
+    res = kron_cg_solve(Ks, Y, D, rtol=1e-14, max_iter=2, precondition=False)
     assert not res.success and res.status.name == "MAX_ITER" and res.n_iter == 2
 
 
 def test_preconditioner_cuts_iterations():
     Ks, Y, D, _ = _problem()
-    pre = kron_cg_solve(Ks, Y, D, tol=1e-10)
-    plain = kron_cg_solve(Ks, Y, D, tol=1e-10, precondition=False, maxiter=5000)
+    pre = kron_cg_solve(Ks, Y, D, rtol=1e-10)
+    plain = kron_cg_solve(Ks, Y, D, rtol=1e-10, precondition=False, max_iter=5000)
     assert pre.n_iter * 5 < plain.n_iter
 
 
@@ -102,10 +102,10 @@ def test_gpatt_is_reported_against_dense_and_lml_cg_consistent():
 def test_backend_agreement(backend, seed):
     Ks, Y, D, mask = _problem((8, 6), seed)
     with use_backend("numpy"):
-        ref = kron_cg_solve(Ks, Y, D, mask=mask, tol=1e-12).solution
+        ref = kron_cg_solve(Ks, Y, D, mask=mask, rtol=1e-12).solution
         ref_ld = kron_slq_logdet(Ks, D, n_probes=4, n_lanczos=10, rng=seed).logdet
     Kb, Yb, Db, mb = [backend.asarray(K) for K in Ks], backend.asarray(Y), backend.asarray(D), backend.asarray(mask)
-    out = kron_cg_solve(Kb, Yb, Db, mask=mb, tol=1e-12)
+    out = kron_cg_solve(Kb, Yb, Db, mask=mb, rtol=1e-12)
     # both solve to relative residual 1e-12 with cond(A) <~ 1e3: rtol 1e-8 covers iterate differences
     assert_backend_agrees(out.solution, ref, rtol=1e-8, atol=1e-9 * float(np.abs(ref).max()), like=Yb)
     # identical host probes: SLQ agrees to Lanczos round-off

@@ -95,7 +95,7 @@ def test_fit_reaches_stationary_point_of_dense_lml():
     from refimpl.gp import kron_sample
     Y = kron_sample(grid_factors(grid, truth), noise=0.01, rng=rng)
     start = [SquaredExponential(lengthscale=1.0), SquaredExponential(lengthscale=1.0)]
-    fit = fit_grid_gp(grid, Y, start, 0.1, maxiter=300)
+    fit = fit_grid_gp(grid, Y, start, 0.1, max_iter=300)
     assert fit.success, fit.message
     assert fit.lml > grid_lml_grad(grid, Y, start, 0.1)[0]
     assert fit.lml_history.size == fit.n_iter

@@ -23,7 +23,7 @@ from .._claims import ClaimContext, Outcome, claim, pyplot
        reference="authors' log code/result_log (0.2756); spec §1.10 item 3 (NumPy prototype 0.262)",
        target="rel. L2 = 0.27 ± 0.03", source="authors-code")
 def g3_smoke_1d(ctx: ClaimContext) -> Outcome:
-    res = gphm_solve(gphm_problem("poisson_1d-single_sin"), n_iter=100, eval_every=100)
+    res = gphm_solve(gphm_problem("poisson_1d-single_sin"), max_iter=100, eval_every=100)
     err = res.rel_l2
     return Outcome(measured=f"{err:.4f}", passed=abs(err - 0.27) <= 0.03,
                    detail=f"final iterate after 100 steps; objective {res.loss_history[0]:.3g} -> "
@@ -34,7 +34,7 @@ def g3_smoke_1d(ctx: ClaimContext) -> Outcome:
        reference="authors' log (0.4676); spec §1.10 item 3", target="rel. L2 = 0.47 ± 0.05",
        quick=False, source="authors-code")
 def g4_smoke_2d(ctx: ClaimContext) -> Outcome:
-    res = gphm_solve(gphm_problem("poisson_2d-sin_sin"), n_iter=100, eval_every=100)
+    res = gphm_solve(gphm_problem("poisson_2d-sin_sin"), max_iter=100, eval_every=100)
     err = res.rel_l2
     return Outcome(measured=f"{err:.4f}", passed=abs(err - 0.47) <= 0.05,
                    detail=f"final iterate, N = 160 000; time split {res.timings}")
@@ -45,11 +45,11 @@ def g4_smoke_2d(ctx: ClaimContext) -> Outcome:
        target="best <= 1e-3; final@5000 < 2e-2; Matern/GP-HM >= 10", quick=False, source="authors-code")
 def g5_convergence(ctx: ClaimContext) -> Outcome:
     prob = gphm_problem("poisson_1d-single_sin")
-    res = gphm_solve(prob, n_iter=12000, eval_every=500)
+    res = gphm_solve(prob, max_iter=12000, eval_every=500)
     it, err = res.checkpoint_iters, res.checkpoint_errors
     at5000 = float(err[it == 5000][0])
     best_1500 = float(err[(it % 1500) == 0].min())
-    base = gphm_solve(prob, kernel="matern", n_iter=5000, eval_every=500)
+    base = gphm_solve(prob, kernel="matern", max_iter=5000, eval_every=500)
     ratio = base.rel_l2 / at5000
     path = ctx.figure_path("gphm_convergence.png")
     if path is not None:

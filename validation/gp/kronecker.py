@@ -229,7 +229,7 @@ def g7_hetero_missing(ctx: ClaimContext) -> Outcome:
         L = np.linalg.cholesky(A)
         ref = np.linalg.solve(L.T, np.linalg.solve(L, Y.ravel()[obs]))
         res = kron_cg_solve([ctx.backend.asarray(K_) for K_ in Ks], ctx.backend.asarray(Y), ctx.backend.asarray(D),
-                            mask=None if m is None else ctx.backend.asarray(m), tol=1e-12, maxiter=5000)
+                            mask=None if m is None else ctx.backend.asarray(m), rtol=1e-12, max_iter=5000)
         err = _rel(np.asarray(to_numpy(res.solution)).ravel()[obs], ref)
         worst = max(worst, err)
         parts.append(f"{label}: rel. err {err:.1e}, {res.n_iter} PCG iterations ({res.status.name})")
