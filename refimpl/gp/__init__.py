@@ -11,7 +11,7 @@
 
 Conventions: C-order vectorisation, factor K_1 acts on axis 0 of the grid tensor.
 """
-from refimpl.gp.gphm import (FixedKernelResult, GPHMResult, GPHMStatus, fixed_kernel_solve, gphm_init_kernels,
+from refimpl.gp.gphm import (FixedKernelResult, FixedKernelStatus, GPHMResult, GPHMStatus, fixed_kernel_solve, gphm_init_kernels,
                              gphm_objective, gphm_predict, gphm_solve)
 from refimpl.gp.kernels import Kernel1D, Matern, MaternCosine, SpectralMixture, SquaredExponential, kernel_matrix
 from refimpl.gp.kron import (KronEig, add_jitter, grid_lml, kron_diag, kron_eigh, kron_logdet, kron_mvm,
@@ -23,7 +23,7 @@ from refimpl.gp.regression import (GridGPFit, GridGPStatus, fit_grid_gp, grid_fa
                                    grid_lml_grad)
 
 __all__ = [
-    "GPHM_PROBLEMS", "AliasingWarning", "FixedKernelResult", "GPHMResult", "GPHMStatus", "PDEProblem",
+    "GPHM_PROBLEMS", "AliasingWarning", "FixedKernelResult", "FixedKernelStatus", "GPHMResult", "GPHMStatus", "PDEProblem",
     "fixed_kernel_solve", "gphm_init_kernels", "gphm_objective", "gphm_predict", "gphm_problem", "gphm_solve",
     "CGStatus", "GridCGLMLResult", "KronCGResult", "SLQResult", "SLQStatus", "gpatt_logdet", "grid_lml_cg", "grid_lml_kdiag",
     "kron_cg_solve", "kron_logdet_kdiag", "kron_slq_logdet", "kron_solve_kdiag",
