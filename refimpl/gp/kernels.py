@@ -41,6 +41,7 @@ import numpy as np
 from array_api_compat import array_namespace
 
 from refimpl import _validate as v
+from refimpl.backends import capabilities
 from refimpl.backends import leaf_kernel
 
 __all__ = [
@@ -260,6 +261,7 @@ class _Stationary(Kernel1D):
         return xp.stack([s2 * g, s2 * dg], axis=-1)
 
 
+@capabilities()
 @dataclass(frozen=True)
 class SquaredExponential(_Stationary):
     """Squared-exponential kernel κ(τ) = σ² exp(−τ²/(2ℓ²)) (R&W eq. 4.9).
@@ -283,6 +285,7 @@ class SquaredExponential(_Stationary):
         return g, -2.0 * dg
 
 
+@capabilities()
 @dataclass(frozen=True)
 class Matern(_Stationary):
     """Matérn kernel with ν ∈ {1/2, 3/2, 5/2} (R&W eqs. 4.14, 4.17).
@@ -392,6 +395,7 @@ class _Mixture(Kernel1D):
         return {k: (xp.sum(g[..., :self.Q], axis=-1), g) for k, g in G.items()}
 
 
+@capabilities()
 @dataclass(frozen=True)
 class SpectralMixture(_Mixture):
     """Spectral-mixture (Gaussian-mixture spectrum) kernel, GP-HM-GM.
@@ -418,6 +422,7 @@ class SpectralMixture(_Mixture):
         return xp.exp(-xp.exp(p) * tau * tau)
 
 
+@capabilities()
 @dataclass(frozen=True)
 class MaternCosine(_Mixture):
     """Matérn-5/2 × cosine mixture (Student-t mixture spectrum), GP-HM-StM.
@@ -457,6 +462,7 @@ class MaternCosine(_Mixture):
         return (1.0 + ar + ar * ar / 3.0) * xp.exp(-ar)
 
 
+@capabilities()
 def kernel_matrix(kernel: Kernel1D, x, z=None, *, order: int = 0):
     """Cross-covariance K[a, b] = κ^{(order)}(x_a − z_b) of a 1-D stationary kernel.
 
@@ -467,7 +473,7 @@ def kernel_matrix(kernel: Kernel1D, x, z=None, *, order: int = 0):
     z : array_like, shape (m,), optional
         Defaults to ``x``.
     order : int
-        τ-derivative order (0, 1, 2): K^{(m,0)} of spec §1.4, ∂^m/∂x^m κ(x − z).
+        τ-derivative order (0, 1, 2): K^{(m,0)} = ∂^m/∂x^m κ(x − z) (Fang et al. 2024, eq. 13).
 
     Returns
     -------
@@ -476,7 +482,8 @@ def kernel_matrix(kernel: Kernel1D, x, z=None, *, order: int = 0):
     Raises
     ------
     ValueError
-        Non-finite or non-1-D coordinates, or an order the kernel does not support.
+        Non-finite or non-1-D coordinates, an order the kernel does not support, or non-finite
+        kernel values (hyperparameters so extreme that κ overflows, e.g. lengthscale 1e-200).
     """
     from refimpl.backends import Boundary
 
@@ -488,5 +495,10 @@ def kernel_matrix(kernel: Kernel1D, x, z=None, *, order: int = 0):
     xb = v.check_array(bd.asarray(x), "x", ndim=1, min_size=1, finite=True)
     zb = v.check_array(bd.asarray(z), "z", ndim=1, min_size=1, finite=True)
     theta = bd.asarray(kernel.theta, dtype=xb.dtype)
+    order = v.check_int(order, "order", low=0, high=2)
     tau = xb[:, None] - zb[None, :]
-    return bd.out(kernel.evaluate(xp, tau, theta, order))
+    K = kernel.evaluate(xp, tau, theta, order)
+    if not bool(xp.all(xp.isfinite(K))):
+        raise ValueError(f"kernel_matrix: the kernel values are not finite for {kernel!r:.200} (hyperparameters "
+                         "too extreme for floating point, e.g. a lengthscale near 1e-200)")
+    return bd.out(K)

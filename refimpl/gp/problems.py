@@ -18,12 +18,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from refimpl import _validate as v
+from refimpl.backends import capabilities
 
 __all__ = ["AliasingWarning", "GPHM_PROBLEMS", "PDEProblem", "gphm_problem"]
 
 TWO_PI = 2.0 * math.pi
 
 
+@capabilities()
 class AliasingWarning(UserWarning):
     """The grid resolves the solution's highest frequency with fewer than 3 nodes per period."""
 
@@ -33,6 +35,7 @@ class AliasingWarning(UserWarning):
 # --------------------------------------------------------------------------------------------------
 
 
+@capabilities()
 @dataclass(frozen=True)
 class PDEProblem:
     """A PDE on a box with Dirichlet data from its exact solution (spec §1.2, §1.8).
@@ -156,6 +159,7 @@ _PROBLEMS = _problem_table()
 GPHM_PROBLEMS = tuple(_PROBLEMS)
 
 
+@capabilities()
 def gphm_problem(name: str, n: int | Sequence[int] | None = None) -> PDEProblem:
     """One of the authors' test problems (spec §1.8), optionally on a different grid.
 
