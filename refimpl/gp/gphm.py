@@ -559,39 +559,45 @@ def gphm_solve(problem: PDEProblem, *, kernel: str = "stm", Q: int = 30, freq_sc
     status = GPHMStatus.MAX_ITER
     it = 0
     last_good = params
-    for it in range(1, max_iter + 1):
-        try:
-            J, grads = _objective(S, params[0], params[1:-1], params[-1], timer=timer)
-        except NotPositiveDefiniteError:        # the last step made a K_j indefinite (e.g. lr = 1e308)
-            J, grads = math.nan, None
-        Jf = float(J)
-        if not math.isfinite(Jf) or grads is None or not all(bool(xp.all(xp.isfinite(g))) for g in grads):
-            status = GPHMStatus.NONFINITE
-            it -= 1
-            params = last_good
-            break
-        losses.append(Jf)
-        last_good = params
-        new = []
-        for i, (p, g) in enumerate(zip(params, grads)):
-            if masks[i] is not None:
-                g = g * masks[i]
-            p, m1[i], m2[i] = _adam_step(xp, p, g, m1[i], m2[i], it, lr, beta1, beta2, adam_eps)
-            new.append(p)
-        params = new
-        stop = notify(callback, iteration=it, x=params[0], loss=Jf, s=params[-1])
-        if it % eval_every == 0 or it == max_iter or stop:
-            err = _rel_l2(S, params[0], params[1:-1])
-            ck_it.append(it)
-            ck_err.append(err)
-            if err < best[0]:
-                best = (err, it, params[0])
-            logger.debug("GP-HM iter %d: J = %.6g, rel. L2 = %.4g", it, Jf, err)
-        if stop:
-            status = GPHMStatus.CALLBACK
-            break
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):   # non-finite → NONFINITE below
+        for it in range(1, max_iter + 1):
+            try:
+                J, grads = _objective(S, params[0], params[1:-1], params[-1], timer=timer)
+            except NotPositiveDefiniteError:        # the last step made a K_j indefinite (e.g. lr = 1e308)
+                J, grads = math.nan, None
+            Jf = float(J)
+            if not math.isfinite(Jf) or grads is None or not all(bool(xp.all(xp.isfinite(g))) for g in grads):
+                status = GPHMStatus.NONFINITE
+                it -= 1
+                params = last_good
+                break
+            losses.append(Jf)
+            last_good = params
+            new = []
+            for i, (p, g) in enumerate(zip(params, grads)):
+                if masks[i] is not None:
+                    g = g * masks[i]
+                p, m1[i], m2[i] = _adam_step(xp, p, g, m1[i], m2[i], it, lr, beta1, beta2, adam_eps)
+                new.append(p)
+            params = new
+            stop = notify(callback, iteration=it, x=params[0], loss=Jf, s=params[-1])
+            if it % eval_every == 0 or it == max_iter or stop:
+                try:
+                    err = _rel_l2(S, params[0], params[1:-1])
+                except NotPositiveDefiniteError:     # the step just taken broke a K_j
+                    status, params = GPHMStatus.NONFINITE, last_good
+                    break
+                ck_it.append(it)
+                ck_err.append(err)
+                if err < best[0]:
+                    best = (err, it, params[0])
+                logger.debug("GP-HM iter %d: J = %.6g, rel. L2 = %.4g", it, Jf, err)
+            if stop:
+                status = GPHMStatus.CALLBACK
+                break
     try:
-        final_err = _rel_l2(S, params[0], params[1:-1]) if it > 0 else math.nan
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            final_err = _rel_l2(S, params[0], params[1:-1]) if it > 0 else math.nan
     except NotPositiveDefiniteError:
         final_err, status = math.nan, GPHMStatus.NONFINITE
     if not ck_it or ck_it[-1] != it:

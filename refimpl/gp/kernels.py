@@ -497,7 +497,8 @@ def kernel_matrix(kernel: Kernel1D, x, z=None, *, order: int = 0):
     theta = bd.asarray(kernel.theta, dtype=xb.dtype)
     order = v.check_int(order, "order", low=0, high=2)
     tau = xb[:, None] - zb[None, :]
-    K = kernel.evaluate(xp, tau, theta, order)
+    with np.errstate(over="ignore", invalid="ignore", under="ignore"):   # checked just below
+        K = kernel.evaluate(xp, tau, theta, order)
     if not bool(xp.all(xp.isfinite(K))):
         raise ValueError(f"kernel_matrix: the kernel values are not finite for {kernel!r:.200} (hyperparameters "
                          "too extreme for floating point, e.g. a lengthscale near 1e-200)")
