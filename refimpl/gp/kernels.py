@@ -3,9 +3,9 @@
 Every axis of a grid GP carries its own 1-D stationary kernel κ(τ), τ = x − x'; the d-D kernel is the
 product k(x, x') = Π_j κ_j(x_j − x'_j), which makes the covariance on a tensor grid a Kronecker product.
 This module gives, for each kernel, the value κ(τ), its τ-derivatives κ'(τ), κ''(τ) (needed by GP-HM,
-Fang et al. 2024, §1.4 of the spec) and the derivatives of all of these with respect to every
+Fang et al. 2024, eq. 13) and the derivatives of all of these with respect to every
 hyperparameter (needed by analytic LML and GP-HM gradients). Everything is closed form: no autodiff
-through |τ|, whose subgradient at τ = 0 is ambiguous (spec §1.3).
+through |τ|, whose subgradient at τ = 0 is ambiguous (the authors' code differentiates these closed forms, not |τ|).
 
 References
 ----------
@@ -14,6 +14,9 @@ Wilson & Adams (2013), *Gaussian process kernels for pattern discovery and extra
 (spectral mixture kernel). Fang, Cooley, Long, Li, Kirby, Zhe (2024), *Solving High Frequency and
 Multi-Scale PDEs with Gaussian Processes*, ICLR, arXiv:2311.04465, eq. (6) (spectral view) and the
 GM / Student-t mixture kernels ("GP-HM-GM", "GP-HM-StM").
+
+Provenance: [V] values against SciPy's Bessel-function Matérn and finite differences in the tests;
+[R] the closed-form derivative tables are ours (the authors' code uses JAX autodiff).
 
 Notation
 --------
@@ -92,7 +95,7 @@ def _env_matern(nu2, xp, tau, logrho, order):
         if order == 1:
             return -a * a * tau * E, (-2.0 * a * a * tau + a**3 * tau * r) * E
         return (-a * a + a**3 * r) * E, (-2.0 * a * a + 4.0 * a**3 * r - a**4 * r * r) * E
-    # ν = 5/2: g = (1 + ar + a²r²/3) e^{−ar}; derivatives as in spec §1.3
+    # ν = 5/2: g = (1 + ar + a²r²/3) e^{−ar}; derivatives in closed form (Rasmussen & Williams 2006, eq. 4.17)
     if order == 0:
         return (1.0 + a * r + a * a * r * r / 3.0) * E, -(a * a * r * r / 3.0) * (1.0 + a * r) * E
     if order == 1:
@@ -106,7 +109,7 @@ def _env_matern(nu2, xp, tau, logrho, order):
 def _mixture_terms(xp, env, tau, theta, orders, grad):
     """{order: κ^{(order)}(τ) or its θ-gradient} of Σ_q w_q g_q(τ) cos(2π μ_q τ), sharing cos/sin/envelopes.
 
-    κ = Σ_q w_q g_q(τ) cos(m_q τ), m_q = 2π μ_q (spec §1.3; Wilson & Adams 2013 eq. 12), with
+    κ = Σ_q w_q g_q(τ) cos(m_q τ), m_q = 2π μ_q (Wilson & Adams 2013, eq. 12; Fang et al. 2024, eq. 6), with
     θ = (log w, log scale, μ); ``env(xp, τ, p, order)`` returns the envelope derivative and its
     log-scale derivative. Gradient columns: ∂/∂log w_q, ∂/∂log scale_q, ∂/∂μ_q.
     """
@@ -149,7 +152,7 @@ _ENVELOPES = {"se": _env_se, "matern52": lambda xp, t, p, k: _env_matern(5, xp, 
 def mixture_tables(envelope: str, tau: Array, theta: Array, orders: tuple) -> dict:
     """Leaf kernel: {m: (κ^{(m)}(τ), ∂κ^{(m)}(τ)/∂θ)} of a mixture kernel at a vector of lags.
 
-    The GP-HM inner loop (spec §1.4: K_j, K_j^{(m)} and their parameter derivatives from the 2n − 1
+    The GP-HM inner loop (Fang et al. 2024, eq. 13: K_j, K_j^{(m)} and their parameter derivatives from the 2n − 1
     lags of a uniform axis). Reference in array-API code; the Numba twin fuses the loops.
 
     Parameters

@@ -109,7 +109,7 @@ def _factor_mats(xp, zs, kernels, thetas):
 
 
 def _lml_terms(xp, zs, Y, kernels, thetas, noise, grad):
-    """LML (spec §2.2 step 3) and, if ``grad``, its gradient (spec §2.2 step 4) on the backend."""
+    """LML (Saatçi 2012, Algorithm 16) and, if ``grad``, its gradient (Saatçi 2012, §5.3.1) on the backend."""
     d = Y.ndim
     Ks = _factor_mats(xp, zs, kernels, thetas)
     vals, vecs = _eigh_backend(xp, Ks)

@@ -40,7 +40,7 @@ def _kernels(d, seed, gm=False):
 
 
 def _dense_objective(problem, U, kernels, s1, s2, jitter=1e-6):
-    """Independent dense 𝒥 (spec §1.5): N×N K, explicit differentiation matrices, slogdet."""
+    """Independent dense 𝒥 (negative Fang et al. 2024, eq. 14): N×N K, explicit differentiation matrices, slogdet."""
     grid = problem.grid()
     d, n, N = problem.d, problem.n, int(np.prod(problem.n))
     Ks = [kernel_matrix(k, z) + jitter * np.eye(len(z)) for k, z in zip(kernels, grid)]
@@ -111,7 +111,7 @@ def test_objective_and_gradient_match_dense(op, n, gm):
 
 
 def test_closed_form_precision_optimum():
-    # for fixed U, ∂𝒥/∂s = 0 at τ₁ = N_b/‖Bu − g‖², τ₂ = N/‖r‖² (spec §1.5)
+    # for fixed U, ∂𝒥/∂s = 0 at τ₁ = N_b/‖Bu − g‖², τ₂ = N/‖r‖² (negative Fang et al. 2024, eq. 14)
     problem = _problem("poisson", (9,))
     kernels = _kernels(1, 2)
     U = np.random.default_rng(3).standard_normal(9)
@@ -156,7 +156,7 @@ def test_result_bookkeeping_and_predict():
 def test_fixed_kernel_solve_and_aliasing_warning():
     k = [MaternCosine(weights=[1.0], scales=[1.0], freqs=[100 / TWO_PI])]
     good = fixed_kernel_solve(gphm_problem("poisson_1d-single_sin"), k)
-    assert good.rel_l2 <= 3e-5                      # spec §1.9 fixed-kernel ceiling
+    assert good.rel_l2 <= 3e-5                      # fixed-kernel ceiling (our design target)
     with pytest.warns(AliasingWarning, match="nodes per period"):
         bad = fixed_kernel_solve(gphm_problem("poisson_1d-single_sin", n=200), k)
     assert bad.rel_l2 > 0.1                           # Nyquist failure (measured 0.53)
@@ -187,7 +187,7 @@ def test_bad_input():
 
 @pytest.mark.parametrize("name", __import__("refimpl.gp", fromlist=["GPHM_PROBLEMS"]).GPHM_PROBLEMS)
 def test_problem_forcings_match_finite_differences_of_exact_solutions(name):
-    # independent check of the closed-form forcings (spec §1.8): f = 𝒫[u] by central differences
+    # independent check of the closed-form forcings (Fang et al. 2024, §5): f = 𝒫[u] by central differences
     p = gphm_problem(name)
     rng = np.random.default_rng(0)
     pts = [rng.uniform(0.1, L - 0.1, 25) for L in p.lengths]

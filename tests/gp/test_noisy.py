@@ -85,7 +85,7 @@ def test_gpatt_is_reported_against_dense_and_lml_cg_consistent():
     A = dense_kron(Ks)[np.ix_(obs, obs)] + 0.01 * np.eye(obs.sum())
     exact = np.linalg.slogdet(A)[1]
     approx = gpatt_logdet(Ks, 0.01, mask)
-    assert np.isfinite(approx)                       # approximate: no tolerance claimed (spec §2.5 item 3)
+    assert np.isfinite(approx)                       # approximate: no tolerance claimed (Wilson et al. 2014, §3 give no bound)
     res = grid_lml_cg(Ks, Y, 0.01, mask=mask, logdet="gpatt")
     ref_fit = -0.5 * Y.ravel()[obs] @ np.linalg.solve(A, Y.ravel()[obs])
     assert res.lml == pytest.approx(ref_fit - 0.5 * approx - 0.5 * obs.sum() * np.log(2 * np.pi), rel=1e-9)
