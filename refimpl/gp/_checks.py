@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from refimpl import _validate as v
-from refimpl.backends import Boundary, linalg
+from refimpl.backends import Boundary, capabilities, linalg
 
 Array = Any
 
@@ -33,6 +33,7 @@ Array = Any
 PSD_C = 10.0
 
 
+@capabilities()
 @dataclass(frozen=True)
 class KronEig:
     """Per-factor eigendecomposition K_j = Q_j diag(λ_j) Q_jᵀ of K = ⊗K_j (Saatçi 2012, §5.2).

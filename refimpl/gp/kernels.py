@@ -181,6 +181,7 @@ def mixture_tables(envelope: str, tau: Array, theta: Array, orders: tuple) -> di
 # --------------------------------------------------------------------------------------------------
 
 
+@capabilities()
 @dataclass(frozen=True)
 class Kernel1D:
     """Base class of the 1-D stationary kernels (host-side hyperparameters).
