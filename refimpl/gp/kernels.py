@@ -496,8 +496,8 @@ def kernel_matrix(kernel: Kernel1D, x, z=None, *, order: int = 0):
     z = x if z is None else z
     bd = Boundary(x, z)
     xp = bd.xp
-    xb = v.check_array(bd.asarray(x), "x", ndim=1, min_size=1, finite=True)
-    zb = v.check_array(bd.asarray(z), "z", ndim=1, min_size=1, finite=True)
+    xb = v.check_array(bd.asarray(x, name="x"), "x", ndim=1, min_size=1, finite=True)
+    zb = v.check_array(bd.asarray(z, name="z"), "z", ndim=1, min_size=1, finite=True)
     theta = bd.asarray(kernel.theta, dtype=xb.dtype)
     order = v.check_int(order, "order", low=0, high=2)
     tau = xb[:, None] - zb[None, :]
