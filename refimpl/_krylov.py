@@ -18,6 +18,8 @@ No host round trip per step: step lengths stay device scalars; the stopping test
 is read back once every ``check_every`` iterations, and iterations after the stopping point are
 frozen (their step length is masked to 0), so the result does not depend on ``check_every``.
 A ``callback`` needs the residual norm on the host, so with a callback the test runs every step.
+The price of the deferred test is up to ``check_every − 1`` wasted operator applications after the
+stopping point (counted in ``n_matvec``; the example below converges in 2 steps and applies A 4 times).
 
 Breakdown is a status, never a division by zero: pᵀAp ≤ 0 (an indefinite or singular operator, or
 an indefinite preconditioner) stops CG with ``BREAKDOWN``; a NaN or infinite pᵀAp, ρ = rᵀz or
@@ -29,8 +31,8 @@ Examples
 >>> from refimpl._krylov import pcg
 >>> A = np.array([[4.0, 1.0], [1.0, 3.0]])
 >>> res = pcg(lambda x: A @ x, np.array([1.0, 2.0]), rtol=1e-12)
->>> res.status.name, bool(np.allclose(A @ res.x, [1.0, 2.0])), res.n_matvec
-('CONVERGED', True, 2)
+>>> res.status.name, bool(np.allclose(A @ res.x, [1.0, 2.0])), res.n_iter, res.n_matvec
+('CONVERGED', True, 2, 4)
 """
 from __future__ import annotations
 
