@@ -436,8 +436,10 @@ def fit_grid_gp(grid: Sequence[Array], Y: Array, kernels: Kernel1D | Sequence[Ke
 
     last = {"x": x0}
     stopped = {"flag": False}
+    n_fev = [0]
 
     def fun(x):
+        n_fev[0] += 1
         th, s2 = split(x)
         try:
             lml, g = _lml_terms(xp, zs, Yb, kernels, [bd.asarray(t) for t in th], s2, True)
@@ -465,7 +467,7 @@ def fit_grid_gp(grid: Sequence[Array], Y: Array, kernels: Kernel1D | Sequence[Ke
         th, s2 = split(last["x"])
         fitted = tuple(k.with_theta(t) for k, t in zip(kernels, th))
         return GridGPFit(status=GridGPStatus.NONFINITE, kernels=fitted, noise=float(s2),
-                         lml=history[-1] if history else math.nan, n_iter=len(history), n_fev=-1,
+                         lml=history[-1] if history else math.nan, n_iter=len(history), n_fev=n_fev[0],
                          lml_history=np.asarray(history, dtype=float))
     th, s2 = split(res.x)
     if stopped["flag"]:

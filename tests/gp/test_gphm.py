@@ -213,3 +213,15 @@ def test_problem_forcings_match_finite_differences_of_exact_solutions(name):
     # advection: f = 0 while β u_x and u_y are ~200 each; central-difference error ~200³h²/6 ~ 1e-4
     atol = 1e-3 if p.operator == "advection" else 2e-4 * scale
     np.testing.assert_allclose(Pu, f, atol=atol)
+
+
+def test_gphm_callback_and_adam_parameters():
+    problem = gphm_problem("poisson_1d-single_sin")
+    seen = []
+    res = gphm_solve(problem, Q=4, max_iter=20, n_test=20,
+                     callback=lambda s: seen.append(s.loss) or s.iteration >= 5)
+    assert res.status.name == "CALLBACK" and res.success and res.n_iter == 5 and len(seen) == 5
+    a = gphm_solve(problem, Q=4, max_iter=5, n_test=20)
+    b = gphm_solve(problem, Q=4, max_iter=5, n_test=20, beta1=0.5)
+    assert a.status.name == "MAX_ITER" and a.success          # no convergence test: MAX_ITER is success
+    assert a.loss_history[-1] != b.loss_history[-1]

@@ -143,3 +143,20 @@ def test_slq_with_and_without_reorthogonalisation_agree_with_dense():
     assert a.n_lanczos == 100
     for est in (a, b):
         assert abs(est.logdet - exact) < 4 * est.stderr
+
+
+def test_cg_callback_stops_and_counts_matvecs():
+    Ks, Y, D, _ = _problem()
+    seen = []
+    res = kron_cg_solve(Ks, Y, D, rtol=1e-14, precondition=False,
+                        callback=lambda s: seen.append(s.residual_norm) or s.iteration >= 3)
+    assert res.status.name == "CALLBACK" and res.success and res.n_iter == 3 and len(seen) == 3
+    assert res.n_matvec >= res.n_iter + 1
+
+
+def test_cg_breakdown_is_a_status_not_a_crash():
+    # an indefinite per-cell "noise" cannot be passed (rejected), but a huge noise underflows the
+    # preconditioned curvature: the result is a status, never ZeroDivisionError
+    Ks, Y, _, _ = _problem((6, 5))
+    res = kron_cg_solve(Ks, Y, 1e308)
+    assert res.status.name in ("CONVERGED", "BREAKDOWN", "NONFINITE")

@@ -151,3 +151,13 @@ def test_bad_input():
         grid_lml_grad(grid, Y, [SquaredExponential(lengthscale=0.0)] * 2, 0.1)
     with pytest.raises(TypeError, match="list or tuple"):
         grid_factors(np.zeros(3), SquaredExponential())
+
+
+def test_fit_callback_and_constant_data_status():
+    grid = [np.linspace(0, 1, 8), np.linspace(0, 1, 6)]
+    seen = []
+    fit = fit_grid_gp(grid, np.random.default_rng(0).standard_normal((8, 6)), [SquaredExponential()] * 2, 0.1,
+                      callback=lambda s: seen.append(s.lml) or s.iteration >= 2)
+    assert fit.status.name == "CALLBACK" and fit.n_iter == 2 and len(seen) == 2
+    const = fit_grid_gp(grid, np.ones((8, 6)), [SquaredExponential()] * 2, 0.1, max_iter=50)
+    assert const.status.name in ("NONFINITE", "CONVERGED", "ABNORMAL") and const.n_fev >= 1
