@@ -1,7 +1,7 @@
 """GP family benchmark: Kronecker solve + LML, GP-HM iterations, heteroscedastic PCG, peak memory.
 
 All timings single-threaded (BLAS pinned before NumPy is imported), peers timed in the same run on the
-same inputs (peer-baselines.md ``kron_gp`` recipe: SE ℓ = 0.1 grid, σ² = 1e-2, seeded data).
+same inputs (the peer cross-check recipe of claim G-6: SE ℓ = 0.1 grid, σ² = 1e-2, seeded data).
 
 1. solve + LML on n×n grids (256², 1024²): ``refimpl.gp.grid_lml(..., return_alpha=True)`` against
    (a) a minimal NumPy eigendecomposition script (the physical floor: Σ n_j³ + N Σ n_j flops;
@@ -31,7 +31,7 @@ from refimpl.gp import gphm_problem, gphm_solve, grid_lml, kron_cg_solve  # noqa
 
 
 def peer_problem(n):
-    """peer-baselines.md kron_gp input (also the heteroscedastic variances)."""
+    """The G-6 peer cross-check input (also the heteroscedastic variances)."""
     x = np.linspace(0, 1, n)
     rng = np.random.default_rng(1000 * n + n)
     Y = np.sin(2 * np.pi * x)[:, None] * np.cos(3 * np.pi * x)[None, :] + 0.1 * rng.standard_normal((n, n))
@@ -166,7 +166,7 @@ def bench_hetero(lo, quick):
                                  peer_name=f"linear_operator CG tol 1e-8 (relres {rr:.0e})"))
         else:
             print("  dense: does not fit (N x N float64 = 32 GiB); linear_operator tuned CG: 147 s in "
-                  "peer-baselines.md (not re-run here)")
+                  "an earlier peer run (not re-run here)")
     return rows
 
 

@@ -310,8 +310,8 @@ def lanczos(matvec: Callable[[Array], Array], Z: Array, n_steps: int, *, reortho
         q_prev, q = q, xp.where(alive, W / xp.where(alive, beta, xp.ones_like(beta)), xp.zeros_like(W))
         if reorthogonalize:
             basis.append(q)
-    A = np.stack([np.asarray(to_numpy(a), dtype=np.float64) for a in alphas])
-    B = (np.stack([np.asarray(to_numpy(b), dtype=np.float64) for b in betas]) if betas
+    A = np.asarray(to_numpy(xp.stack(alphas)), dtype=np.float64)            # one transfer each, at the end
+    B = (np.asarray(to_numpy(xp.stack(betas)), dtype=np.float64) if betas
          else np.zeros((0, A.shape[1])))
     if B.shape[0]:
         all_dead = bool(np.all(B[-1] == 0))

@@ -17,7 +17,7 @@ def _problem(shape=(14, 11), seed=0, missing=0.25):
     grid = [np.linspace(0, 1, n) for n in shape]
     Ks = grid_factors(grid, [SquaredExponential(lengthscale=0.2), Matern(nu=2.5, lengthscale=0.3)][:len(shape)])
     Y = rng.standard_normal(shape)
-    D = 0.01 * (1 + 0.5 * rng.uniform(size=shape))           # peer-baselines.md heteroscedastic recipe
+    D = 0.01 * (1 + 0.5 * rng.uniform(size=shape))           # heteroscedastic recipe of the peer cross-check (G-6/G-7)
     mask = rng.uniform(size=shape) > missing
     return Ks, Y, D, mask
 
