@@ -1,7 +1,7 @@
 """GP family benchmark: Kronecker solve + LML, GP-HM iterations, heteroscedastic PCG, peak memory.
 
 All timings single-threaded (BLAS pinned before NumPy is imported), peers timed in the same run on the
-same inputs (peer-baselines.md ``kron_gp`` recipe: SE ℓ = 0.1 grid, σ² = 1e-2, seeded data).
+same inputs (the peer cross-check recipe of claim G-6: SE ℓ = 0.1 grid, σ² = 1e-2, seeded data).
 
 1. solve + LML on n×n grids (256², 1024²): ``refimpl.gp.grid_lml(..., return_alpha=True)`` against
    (a) a minimal NumPy eigendecomposition script (the physical floor: Σ n_j³ + N Σ n_j flops;
@@ -31,7 +31,7 @@ from refimpl.gp import gphm_problem, gphm_solve, grid_lml, kron_cg_solve  # noqa
 
 
 def peer_problem(n):
-    """peer-baselines.md kron_gp input (also the heteroscedastic variances)."""
+    """The G-6 peer cross-check input (also the heteroscedastic variances)."""
     x = np.linspace(0, 1, n)
     rng = np.random.default_rng(1000 * n + n)
     Y = np.sin(2 * np.pi * x)[:, None] * np.cos(3 * np.pi * x)[None, :] + 0.1 * rng.standard_normal((n, n))
@@ -91,20 +91,39 @@ def bench_solve_lml(sizes, lo):
     return rows
 
 
+def sync_device():
+    """Wait for queued device work before reading the clock (GPU backends run asynchronously)."""
+    from refimpl.backends import get_backend
+
+    be = get_backend()
+    if not be.is_gpu:
+        return
+    if be.library == "cupy":
+        import cupy
+
+        cupy.cuda.Device().synchronize()
+    elif be.library == "torch":
+        import torch
+
+        torch.cuda.synchronize()
+
+
 def bench_gphm(quick):
     from refimpl.backends import available_backends, use_backend
 
-    print("\nGP-HM (StM, Q = 30), ms per Adam iteration and split (host wall time):")
+    print("\nGP-HM (StM, Q = 30), ms per Adam iteration (device synchronised) and split (host wall time):")
     cases = [("poisson_1d-single_sin", 40)] + ([] if quick else [("poisson_2d-sin_sin", 10)])
-    backends = [b for b in ("numpy", "numba") if available_backends()[b] is None]
+    backends = [b for b in ("numpy", "numba", "cupy") if available_backends()[b] is None]
     for name, iters in cases:
         prob = gphm_problem(name)
         for backend in backends:       # numba: the mixture-table leaf kernel runs as a fused twin
             with use_backend(backend):
-                gphm_solve(prob, n_iter=2, eval_every=10**6, n_test=10)               # warm-up / JIT
+                gphm_solve(prob, max_iter=2, eval_every=10**6, n_test=10)               # warm-up / JIT
+                sync_device()
                 t0 = time.perf_counter()
-                res = gphm_solve(prob, n_iter=iters, eval_every=10**6, n_test=10)
-            total = (time.perf_counter() - t0) / iters * 1e3
+                res = gphm_solve(prob, max_iter=iters, eval_every=10**6, n_test=10)
+                sync_device()
+                total = (time.perf_counter() - t0) / iters * 1e3
             split = {k: f"{v / iters * 1e3:.1f}" for k, v in res.timings.items()}
             print(f"  {name:24s} n = {prob.n} [{backend:5s}]: {total:7.1f} ms/iter; split (ms): kernel "
                   f"{split['kernel']}, factor {split['factor']}, mode products/rest {split['modes']}")
@@ -115,13 +134,13 @@ def bench_hetero(lo, quick):
     rows = []
     for n in [64] + ([] if quick else [256]):
         Ks, Y, D = peer_problem(n)
-        res = kron_cg_solve(Ks, Y, D, tol=1e-8)
-        t = timeit(lambda: kron_cg_solve(Ks, Y, D, tol=1e-8), repeat=3)
+        res = kron_cg_solve(Ks, Y, D, rtol=1e-8)
+        t = timeit(lambda: kron_cg_solve(Ks, Y, D, rtol=1e-8), repeat=3)
         print(f"  {n}x{n}: {res.n_iter} PCG iterations, true rel. residual {res.true_residual:.1e}, "
               f"{t['median'] * 1e3:.1f} ms ({res.status.name})")
         mask = np.random.default_rng(7).uniform(size=Y.shape) > 0.2
         t0 = time.perf_counter()
-        rm = kron_cg_solve(Ks, Y, D, mask=mask, tol=1e-8, maxiter=20000)
+        rm = kron_cg_solve(Ks, Y, D, mask=mask, rtol=1e-8, max_iter=20000)
         print(f"  {n}x{n} with 20% missing cells: {rm.n_iter} PCG iterations, true rel. residual "
               f"{rm.true_residual:.1e}, {(time.perf_counter() - t0) * 1e3:.0f} ms ({rm.status.name})")
         if n == 64:
@@ -147,7 +166,7 @@ def bench_hetero(lo, quick):
                                  peer_name=f"linear_operator CG tol 1e-8 (relres {rr:.0e})"))
         else:
             print("  dense: does not fit (N x N float64 = 32 GiB); linear_operator tuned CG: 147 s in "
-                  "peer-baselines.md (not re-run here)")
+                  "an earlier peer run (not re-run here)")
     return rows
 
 

@@ -3,9 +3,9 @@
 Every axis of a grid GP carries its own 1-D stationary kernel κ(τ), τ = x − x'; the d-D kernel is the
 product k(x, x') = Π_j κ_j(x_j − x'_j), which makes the covariance on a tensor grid a Kronecker product.
 This module gives, for each kernel, the value κ(τ), its τ-derivatives κ'(τ), κ''(τ) (needed by GP-HM,
-Fang et al. 2024, §1.4 of the spec) and the derivatives of all of these with respect to every
+Fang et al. 2024, eq. 13) and the derivatives of all of these with respect to every
 hyperparameter (needed by analytic LML and GP-HM gradients). Everything is closed form: no autodiff
-through |τ|, whose subgradient at τ = 0 is ambiguous (spec §1.3).
+through |τ|, whose subgradient at τ = 0 is ambiguous (the authors' code differentiates these closed forms, not |τ|).
 
 References
 ----------
@@ -14,6 +14,9 @@ Wilson & Adams (2013), *Gaussian process kernels for pattern discovery and extra
 (spectral mixture kernel). Fang, Cooley, Long, Li, Kirby, Zhe (2024), *Solving High Frequency and
 Multi-Scale PDEs with Gaussian Processes*, ICLR, arXiv:2311.04465, eq. (6) (spectral view) and the
 GM / Student-t mixture kernels ("GP-HM-GM", "GP-HM-StM").
+
+Provenance: [V] values against SciPy's Bessel-function Matérn and finite differences in the tests;
+[R] the closed-form derivative tables are ours (the authors' code uses JAX autodiff).
 
 Notation
 --------
@@ -41,6 +44,7 @@ import numpy as np
 from array_api_compat import array_namespace
 
 from refimpl import _validate as v
+from refimpl.backends import capabilities
 from refimpl.backends import leaf_kernel
 
 __all__ = [
@@ -91,7 +95,7 @@ def _env_matern(nu2, xp, tau, logrho, order):
         if order == 1:
             return -a * a * tau * E, (-2.0 * a * a * tau + a**3 * tau * r) * E
         return (-a * a + a**3 * r) * E, (-2.0 * a * a + 4.0 * a**3 * r - a**4 * r * r) * E
-    # ν = 5/2: g = (1 + ar + a²r²/3) e^{−ar}; derivatives as in spec §1.3
+    # ν = 5/2: g = (1 + ar + a²r²/3) e^{−ar}; derivatives in closed form (Rasmussen & Williams 2006, eq. 4.17)
     if order == 0:
         return (1.0 + a * r + a * a * r * r / 3.0) * E, -(a * a * r * r / 3.0) * (1.0 + a * r) * E
     if order == 1:
@@ -105,7 +109,7 @@ def _env_matern(nu2, xp, tau, logrho, order):
 def _mixture_terms(xp, env, tau, theta, orders, grad):
     """{order: κ^{(order)}(τ) or its θ-gradient} of Σ_q w_q g_q(τ) cos(2π μ_q τ), sharing cos/sin/envelopes.
 
-    κ = Σ_q w_q g_q(τ) cos(m_q τ), m_q = 2π μ_q (spec §1.3; Wilson & Adams 2013 eq. 12), with
+    κ = Σ_q w_q g_q(τ) cos(m_q τ), m_q = 2π μ_q (Wilson & Adams 2013, eq. 12; Fang et al. 2024, eq. 6), with
     θ = (log w, log scale, μ); ``env(xp, τ, p, order)`` returns the envelope derivative and its
     log-scale derivative. Gradient columns: ∂/∂log w_q, ∂/∂log scale_q, ∂/∂μ_q.
     """
@@ -148,7 +152,7 @@ _ENVELOPES = {"se": _env_se, "matern52": lambda xp, t, p, k: _env_matern(5, xp, 
 def mixture_tables(envelope: str, tau: Array, theta: Array, orders: tuple) -> dict:
     """Leaf kernel: {m: (κ^{(m)}(τ), ∂κ^{(m)}(τ)/∂θ)} of a mixture kernel at a vector of lags.
 
-    The GP-HM inner loop (spec §1.4: K_j, K_j^{(m)} and their parameter derivatives from the 2n − 1
+    The GP-HM inner loop (Fang et al. 2024, eq. 13: K_j, K_j^{(m)} and their parameter derivatives from the 2n − 1
     lags of a uniform axis). Reference in array-API code; the Numba twin fuses the loops.
 
     Parameters
@@ -177,6 +181,7 @@ def mixture_tables(envelope: str, tau: Array, theta: Array, orders: tuple) -> di
 # --------------------------------------------------------------------------------------------------
 
 
+@capabilities()
 @dataclass(frozen=True)
 class Kernel1D:
     """Base class of the 1-D stationary kernels (host-side hyperparameters).
@@ -260,6 +265,7 @@ class _Stationary(Kernel1D):
         return xp.stack([s2 * g, s2 * dg], axis=-1)
 
 
+@capabilities()
 @dataclass(frozen=True)
 class SquaredExponential(_Stationary):
     """Squared-exponential kernel κ(τ) = σ² exp(−τ²/(2ℓ²)) (R&W eq. 4.9).
@@ -283,6 +289,7 @@ class SquaredExponential(_Stationary):
         return g, -2.0 * dg
 
 
+@capabilities()
 @dataclass(frozen=True)
 class Matern(_Stationary):
     """Matérn kernel with ν ∈ {1/2, 3/2, 5/2} (R&W eqs. 4.14, 4.17).
@@ -392,6 +399,7 @@ class _Mixture(Kernel1D):
         return {k: (xp.sum(g[..., :self.Q], axis=-1), g) for k, g in G.items()}
 
 
+@capabilities()
 @dataclass(frozen=True)
 class SpectralMixture(_Mixture):
     """Spectral-mixture (Gaussian-mixture spectrum) kernel, GP-HM-GM.
@@ -418,6 +426,7 @@ class SpectralMixture(_Mixture):
         return xp.exp(-xp.exp(p) * tau * tau)
 
 
+@capabilities()
 @dataclass(frozen=True)
 class MaternCosine(_Mixture):
     """Matérn-5/2 × cosine mixture (Student-t mixture spectrum), GP-HM-StM.
@@ -457,6 +466,7 @@ class MaternCosine(_Mixture):
         return (1.0 + ar + ar * ar / 3.0) * xp.exp(-ar)
 
 
+@capabilities()
 def kernel_matrix(kernel: Kernel1D, x, z=None, *, order: int = 0):
     """Cross-covariance K[a, b] = κ^{(order)}(x_a − z_b) of a 1-D stationary kernel.
 
@@ -467,7 +477,7 @@ def kernel_matrix(kernel: Kernel1D, x, z=None, *, order: int = 0):
     z : array_like, shape (m,), optional
         Defaults to ``x``.
     order : int
-        τ-derivative order (0, 1, 2): K^{(m,0)} of spec §1.4, ∂^m/∂x^m κ(x − z).
+        τ-derivative order (0, 1, 2): K^{(m,0)} = ∂^m/∂x^m κ(x − z) (Fang et al. 2024, eq. 13).
 
     Returns
     -------
@@ -476,7 +486,8 @@ def kernel_matrix(kernel: Kernel1D, x, z=None, *, order: int = 0):
     Raises
     ------
     ValueError
-        Non-finite or non-1-D coordinates, or an order the kernel does not support.
+        Non-finite or non-1-D coordinates, an order the kernel does not support, or non-finite
+        kernel values (hyperparameters so extreme that κ overflows, e.g. lengthscale 1e-200).
     """
     from refimpl.backends import Boundary
 
@@ -485,8 +496,14 @@ def kernel_matrix(kernel: Kernel1D, x, z=None, *, order: int = 0):
     z = x if z is None else z
     bd = Boundary(x, z)
     xp = bd.xp
-    xb = v.check_array(bd.asarray(x), "x", ndim=1, min_size=1, finite=True)
-    zb = v.check_array(bd.asarray(z), "z", ndim=1, min_size=1, finite=True)
+    xb = v.check_array(bd.asarray(x, name="x"), "x", ndim=1, min_size=1, finite=True)
+    zb = v.check_array(bd.asarray(z, name="z"), "z", ndim=1, min_size=1, finite=True)
     theta = bd.asarray(kernel.theta, dtype=xb.dtype)
+    order = v.check_int(order, "order", low=0, high=2)
     tau = xb[:, None] - zb[None, :]
-    return bd.out(kernel.evaluate(xp, tau, theta, order))
+    with np.errstate(over="ignore", invalid="ignore", under="ignore"):   # checked just below
+        K = kernel.evaluate(xp, tau, theta, order)
+    if not bool(xp.all(xp.isfinite(K))):
+        raise ValueError(f"kernel_matrix: the kernel values are not finite for {kernel!r:.200} (hyperparameters "
+                         "too extreme for floating point, e.g. a lengthscale near 1e-200)")
+    return bd.out(K)

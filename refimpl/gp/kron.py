@@ -10,7 +10,12 @@ Conventions (stated once, tested against :func:`numpy.kron`): a grid tensor X ha
 so that (A_1 ⊗ … ⊗ A_d) vec(X) = vec(X ×_1 A_1 ⋯ ×_d A_d). The single primitive is the mode
 product :func:`refimpl.backends.linalg.mode_product`.
 
-Jitter conventions (spec §1.12, §2.4). Two different matrices are both called "K plus jitter":
+Provenance: [V] every identity below is checked against dense NumPy (``numpy.kron``, Cholesky,
+``scipy.stats.multivariate_normal``) in ``tests/gp/test_kron.py``; [R] the tolerance rules for
+indefinite and singular factors (:mod:`refimpl.gp._checks`) are ours.
+
+Jitter conventions (Fang et al. 2024's code adds εI to every factor; Wilson et al. 2014 add σ²I to
+K). Two different matrices are both called "K plus jitter":
 
 * **isotropic**: K + εI with K = ⊗K_j. Its eigenvalues are Π_j λ_j + ε. Pass ``noise=eps`` to
   :func:`kron_solve` / :func:`kron_logdet` (the ε is added to the eigenvalue tensor, exactly).
@@ -36,12 +41,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 
 from refimpl import _validate as v
-from refimpl.backends import Boundary, check_rng, linalg
+from refimpl.backends import Boundary, capabilities, check_rng
+from refimpl.gp._checks import (KronEig, _check_factors, _check_grid_tensor, _check_noise, _eigh_backend,
+                                _factor_list, _inputs, _kron_apply, _outer, _resolve, _shifted_eigs, _solve_eig)
 
 __all__ = [
     "KronEig",
@@ -59,169 +65,11 @@ Array = Any
 
 
 # --------------------------------------------------------------------------------------------------
-# validation helpers (shared by the gp modules)
-# --------------------------------------------------------------------------------------------------
-
-
-def _factor_list(factors, name="factors") -> list:
-    if isinstance(factors, KronEig):
-        raise TypeError(f"{name} must be a sequence of matrices here; got a KronEig")
-    if not isinstance(factors, (list, tuple)) or len(factors) == 0:
-        raise TypeError(f"{name} must be a non-empty list or tuple of 2-D arrays (one per grid axis); "
-                        f"got {type(factors).__name__}")
-    return list(factors)
-
-
-def _check_factors(bd, factors, *, square=True, symmetric=False, name="factors") -> list:
-    """Convert factors to the backend and check shape, finiteness and (optionally) symmetry."""
-    xp = bd.xp
-    out = []
-    for j, A in enumerate(factors):
-        A = v.check_array(bd.asarray(A, name=f"{name}[{j}]"), f"{name}[{j}]", ndim=2, real=True)
-        if square and A.shape[0] != A.shape[1]:
-            raise ValueError(f"{name}[{j}] must be square; got shape {tuple(A.shape)}")
-        if symmetric:
-            # tolerance: max(1e-10, 1e3 eps) relative, so float32 factors built in float32 pass
-            tol = max(1e-10, 1e3 * float(xp.finfo(A.dtype).eps))
-            scale = float(xp.max(xp.abs(A)))
-            asym = float(xp.max(xp.abs(A - A.T)))
-            if asym > tol * max(scale, 1e-300):
-                raise ValueError(f"{name}[{j}] must be symmetric; max |A - A^T| = {asym:.3g} "
-                                 f"(max |A| = {scale:.3g})")
-        out.append(A)
-    return out
-
-
-def _check_grid_tensor(bd, Y, shape, name="Y"):
-    Y = v.check_array(bd.asarray(Y, name=name), name, real=True)
-    if tuple(Y.shape) != tuple(shape):
-        raise ValueError(f"{name} must be a grid tensor of shape {tuple(shape)} (one axis per factor, "
-                         f"axis j of length n_j); got shape {tuple(Y.shape)}")
-    return Y
-
-
-def _axis_shape(d: int, j: int, n: int) -> tuple[int, ...]:
-    return tuple(n if i == j else 1 for i in range(d))
-
-
-def _outer(xp, vectors) -> Array:
-    """Outer product tensor v_1 ∘ … ∘ v_d (shape (n_1, …, n_d))."""
-    d = len(vectors)
-    T = None
-    for j, vec in enumerate(vectors):
-        t = xp.reshape(vec, _axis_shape(d, j, vec.shape[0]))
-        T = t if T is None else T * t
-    return T
-
-
-def _transpose(xp, A):
-    return xp.permute_dims(A, (1, 0))
-
-
-def _unfold(xp, X, j):
-    """Mode-j unfolding X_(j): axis j first, the rest flattened (C order), shape (n_j, N/n_j)."""
-    perm = (j,) + tuple(i for i in range(X.ndim) if i != j)
-    return xp.reshape(xp.permute_dims(X, perm), (X.shape[j], -1))
-
-
-def _kron_apply(factors, X):
-    """(⊗A_j) applied to X of shape (n_1..n_d) or (n_1..n_d, k); thin alias of the primitive."""
-    return linalg.kron_mvm(factors, X)
-
-
-# --------------------------------------------------------------------------------------------------
-# eigendecomposition object
-# --------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class KronEig:
-    """Per-factor eigendecomposition K_j = Q_j diag(λ_j) Q_jᵀ of K = ⊗K_j (Saatçi 2012, §5.2).
-
-    Attributes
-    ----------
-    values : tuple of arrays, shapes (n_j,)
-        Eigenvalues λ_j of each factor, ascending, with negative round-off clipped to 0
-        (spec §2.1).
-    vectors : tuple of arrays, shapes (n_j, n_j)
-        Orthonormal eigenvectors Q_j (columns).
-
-    Notes
-    -----
-    K = (⊗Q_j) diag(vec Λ) (⊗Q_j)ᵀ with Λ = λ_1 ∘ … ∘ λ_d. Pass a ``KronEig`` instead of the factors
-    to :func:`kron_solve`, :func:`kron_logdet` and :func:`grid_lml` to reuse one decomposition.
-    """
-
-    values: tuple
-    vectors: tuple
-
-    @property
-    def shape(self) -> tuple[int, ...]:
-        """Grid shape (n_1, …, n_d)."""
-        return tuple(int(q.shape[0]) for q in self.values)
-
-    def eigenvalue_tensor(self) -> Array:
-        """Λ = λ_1 ∘ … ∘ λ_d, the eigenvalues of ⊗K_j as a grid tensor (caller's library)."""
-        bd = Boundary(*self.values)
-        return bd.out(_outer(bd.xp, [bd.asarray(lam) for lam in self.values]))
-
-
-def _eigh_backend(xp, factors):
-    """Backend (values, vectors) lists; eigenvalues clipped at 0 (spec §2.1)."""
-    vals, vecs = [], []
-    for K in factors:
-        lam, Q = xp.linalg.eigh(K)
-        vals.append(xp.where(lam > 0, lam, xp.zeros_like(lam)))
-        vecs.append(Q)
-    return vals, vecs
-
-
-def _resolve(bd, factors_or_eig, name="factors"):
-    """Backend eigenpairs from either a KronEig or square symmetric factors."""
-    xp = bd.xp
-    if isinstance(factors_or_eig, KronEig):
-        vals = [v.check_array(bd.asarray(lam), f"{name}.values[{j}]", ndim=1)
-                for j, lam in enumerate(factors_or_eig.values)]
-        vecs = [v.check_array(bd.asarray(Q), f"{name}.vectors[{j}]", ndim=2)
-                for j, Q in enumerate(factors_or_eig.vectors)]
-        return vals, vecs
-    factors = _check_factors(bd, _factor_list(factors_or_eig, name), symmetric=True, name=name)
-    return _eigh_backend(xp, factors)
-
-
-def _inputs(factors_or_eig):
-    if isinstance(factors_or_eig, KronEig):
-        return list(factors_or_eig.values) + list(factors_or_eig.vectors)
-    return _factor_list(factors_or_eig)
-
-
-def _check_noise(noise, name="noise", strict=False) -> float:
-    return v.check_positive(noise, name, strict=strict)
-
-
-def _shifted_eigs(xp, vals, noise, what):
-    """Λ + σ², refusing a singular result with a clear message."""
-    S = _outer(xp, vals) + noise
-    smin = float(xp.min(S))
-    if not smin > 0:
-        raise ValueError(f"{what}: K + noise*I is singular (smallest eigenvalue {smin:.3g}); use noise > 0 "
-                         "or positive definite factors (see add_jitter)")
-    return S
-
-
-def _solve_eig(xp, vals, vecs, Y, noise):
-    """α = (K + σ²I)^{-1} vec(Y) via the eigendecomposition (spec §2.2 steps 1–2)."""
-    S = _shifted_eigs(xp, vals, noise, "kron_solve")
-    Qt = [_transpose(xp, Q) for Q in vecs]
-    Yt = _kron_apply(Qt, Y)                     # Ỹ = Y ×_1 Q_1ᵀ ⋯ ×_d Q_dᵀ
-    return _kron_apply(vecs, Yt / S), S        # α = (Ỹ / (Λ + σ²)) ×_1 Q_1 ⋯ ×_d Q_d
-
-
-# --------------------------------------------------------------------------------------------------
 # public functions
 # --------------------------------------------------------------------------------------------------
 
 
+@capabilities()
 def kron_eigh(factors: Sequence[Array]) -> KronEig:
     """Eigendecompose every factor of K = ⊗K_j (``eigh`` per factor, O(Σ n_j³)).
 
@@ -232,12 +80,13 @@ def kron_eigh(factors: Sequence[Array]) -> KronEig:
     Returns
     -------
     KronEig
-        Eigenvalues (clipped at 0) and eigenvectors, in the caller's array library.
+        Eigenvalues (round-off negatives clipped to 0) and eigenvectors, in the caller's array library.
 
     Raises
     ------
     ValueError
-        Non-square, non-symmetric or non-finite factors.
+        Non-square, non-symmetric, non-finite or indefinite factors (smallest eigenvalue below
+        −10·n_j·eps·‖K_j‖₂; see :mod:`refimpl.gp._checks`).
 
     Examples
     --------
@@ -253,6 +102,7 @@ def kron_eigh(factors: Sequence[Array]) -> KronEig:
     return KronEig(values=tuple(bd.out(x) for x in vals), vectors=tuple(bd.out(Q) for Q in vecs))
 
 
+@capabilities()
 def kron_mvm(factors: Sequence[Array], X: Array) -> Array:
     """Kronecker matrix-vector product (A_1 ⊗ … ⊗ A_d) vec(X), returned as a grid tensor.
 
@@ -296,10 +146,11 @@ def kron_mvm(factors: Sequence[Array], X: Array) -> Array:
     return bd.out(_kron_apply(A, X))
 
 
+@capabilities()
 def kron_solve(factors: Sequence[Array] | KronEig, Y: Array, noise: float) -> Array:
     """Solve (⊗K_j + σ² I) vec(α) = vec(Y) exactly via per-factor eigendecompositions.
 
-    Implements spec §2.2 steps 1–2 (Saatçi 2012, Algorithm 16): α = Q (Λ + σ²)^{-1} Qᵀ vec(Y) with
+    Saatçi (2012), Algorithm 16: α = Q (Λ + σ²)^{-1} Qᵀ vec(Y) with
     Q = ⊗Q_j, in O(Σ n_j³ + N Σ n_j) time and O(N + Σ n_j²) memory.
 
     Parameters
@@ -317,7 +168,8 @@ def kron_solve(factors: Sequence[Array] | KronEig, Y: Array, noise: float) -> Ar
     Raises
     ------
     ValueError
-        Shape mismatch, non-finite data, negative noise, or a singular K + σ²I.
+        Shape mismatch, non-finite data, negative noise, indefinite factors, or a numerically
+        singular K + σ²I (smallest eigenvalue <= eps × largest, e.g. noise 1e-320 with a singular K).
 
     Examples
     --------
@@ -332,12 +184,19 @@ def kron_solve(factors: Sequence[Array] | KronEig, Y: Array, noise: float) -> Ar
     bd = Boundary(Y, *_inputs(factors))
     vals, vecs = _resolve(bd, factors)
     Y = _check_grid_tensor(bd, Y, tuple(int(lam.shape[0]) for lam in vals))
-    alpha, _ = _solve_eig(bd.xp, vals, vecs, Y, noise)
+    xp = bd.xp
+    alpha, S = _solve_eig(xp, vals, vecs, Y, noise)
+    # ‖α‖₂ <= ‖y‖₂ / λ_min: scan α only when the bound says it could overflow
+    bound = float(xp.max(xp.abs(Y))) * math.sqrt(math.prod(Y.shape)) / float(xp.min(S))
+    if not math.isfinite(bound) and not bool(xp.all(xp.isfinite(alpha))):
+        raise ValueError("kron_solve: the solution overflowed (|Y| / smallest eigenvalue of K + noise*I exceeds "
+                         "the float range); rescale Y")
     return bd.out(alpha)
 
 
+@capabilities()
 def kron_logdet(factors: Sequence[Array] | KronEig, noise: float) -> float:
-    """log det(⊗K_j + σ² I) = Σ_i log(Λ_i + σ²) (spec §2.2 step 3).
+    """log det(⊗K_j + σ² I) = Σ_i log(Λ_i + σ²) (Saatçi 2012, §5.2.2).
 
     For ``noise = 0`` this equals Σ_j (N/n_j) log|K_j| (the identity log|⊗A_j| = Σ_j (N/n_j)
     log|A_j|).
@@ -354,7 +213,7 @@ def kron_logdet(factors: Sequence[Array] | KronEig, noise: float) -> float:
     Raises
     ------
     ValueError
-        Bad factors, negative noise, or a singular matrix.
+        Bad or indefinite factors, negative noise, or a numerically singular matrix.
     """
     noise = _check_noise(noise)
     bd = Boundary(*_inputs(factors))
@@ -363,15 +222,18 @@ def kron_logdet(factors: Sequence[Array] | KronEig, noise: float) -> float:
     if noise == 0:
         # Σ_j (N / n_j) Σ log λ_j: O(Σ n_j) instead of O(N)
         N = math.prod(int(lam.shape[0]) for lam in vals)
-        if any(float(xp.min(lam)) <= 0 for lam in vals):
-            raise ValueError("kron_logdet: a factor is singular and noise = 0; use noise > 0 or add_jitter")
+        for j, lam in enumerate(vals):
+            if not float(xp.min(lam)) > float(xp.finfo(lam.dtype).eps) * float(xp.max(lam)):
+                raise ValueError(f"kron_logdet: factors[{j}] is numerically singular and noise = 0; use noise > 0 "
+                                 "or add_jitter")
         return float(sum((N / lam.shape[0]) * xp.sum(xp.log(lam)) for lam in vals))
     S = _shifted_eigs(xp, vals, noise, "kron_logdet")
     return float(xp.sum(xp.log(S)))
 
 
+@capabilities()
 def grid_lml(factors: Sequence[Array] | KronEig, Y: Array, noise: float, *, return_alpha: bool = False):
-    """Log marginal likelihood of y = vec(Y) ~ N(0, ⊗K_j + σ² I) (spec §2.2 step 3).
+    """Log marginal likelihood of y = vec(Y) ~ N(0, ⊗K_j + σ² I) (Saatçi 2012, Algorithm 16).
 
     .. math:: \\log p(y) = -\\tfrac12 y^\\top \\alpha - \\tfrac12 \\sum_i \\log(\\Lambda_i + \\sigma^2)
               - \\tfrac N2 \\log 2\\pi
@@ -394,7 +256,9 @@ def grid_lml(factors: Sequence[Array] | KronEig, Y: Array, noise: float, *, retu
     Raises
     ------
     ValueError
-        Shape mismatch, non-finite data, non-positive noise.
+        Shape mismatch, non-finite data, non-positive noise, indefinite factors, or an LML that is
+        not representable (the data-fit term is computed in the scaled form
+        s²·(Y/s)ᵀ(K + σ²I)^{-1}(Y/s), s = max|Y|, so only a true overflow, e.g. |Y| ~ 1e200, raises).
 
     Examples
     --------
@@ -412,14 +276,29 @@ def grid_lml(factors: Sequence[Array] | KronEig, Y: Array, noise: float, *, retu
     xp = bd.xp
     vals, vecs = _resolve(bd, factors)
     Y = _check_grid_tensor(bd, Y, tuple(int(lam.shape[0]) for lam in vals))
-    alpha, S = _solve_eig(xp, vals, vecs, Y, noise)
     N = math.prod(Y.shape)
-    lml = float(-0.5 * xp.sum(Y * alpha) - 0.5 * xp.sum(xp.log(S)) - 0.5 * N * math.log(2 * math.pi))
-    return (lml, bd.out(alpha)) if return_alpha else lml
+    ymax = float(xp.max(xp.abs(Y)))
+    # scaled form s²·(Y/s)ᵀ(K + σ²I)^{-1}(Y/s) only where Y·α could overflow (|Y| beyond 1e100)
+    scale = ymax if ymax > 1e100 else 1.0
+    Ys = Y / scale if scale != 1.0 else Y
+    alpha_s, S = _solve_eig(xp, vals, vecs, Ys, noise, "grid_lml")
+    quad = float(xp.sum(Ys * alpha_s)) * scale * scale
+    lml = -0.5 * quad - 0.5 * float(xp.sum(xp.log(S))) - 0.5 * N * math.log(2 * math.pi)
+    if not math.isfinite(lml):
+        raise ValueError(f"grid_lml: the log marginal likelihood is not representable in floating point "
+                         f"(max|Y| = {ymax:.3g}, data-fit term {quad:.3g}); rescale Y")
+    if not return_alpha:
+        return lml
+    alpha = alpha_s * scale if scale != 1.0 else alpha_s
+    # ‖α‖₂ <= ‖y‖₂ / λ_min(K + σ²I): check the bound on the host, scan α only when it could overflow
+    if not math.isfinite(ymax * math.sqrt(N) / float(xp.min(S))) and not bool(xp.all(xp.isfinite(alpha))):
+        raise ValueError("grid_lml: alpha overflows the float range; rescale Y")
+    return lml, bd.out(alpha)
 
 
+@capabilities()
 def kron_diag(factors: Sequence[Array]) -> Array:
-    """Diagonal of ⊗A_j as a grid tensor: diag(⊗A_j) = ⊗diag(A_j) (spec §2.1).
+    """Diagonal of ⊗A_j as a grid tensor: diag(⊗A_j) = ⊗diag(A_j).
 
     Parameters
     ----------
@@ -444,8 +323,9 @@ def kron_diag(factors: Sequence[Array]) -> Array:
     return bd.out(_outer(xp, [xp.linalg.diagonal(a) for a in A]))
 
 
+@capabilities()
 def add_jitter(factors: Sequence[Array], eps: float) -> list:
-    """Per-factor jitter: return [K_j + εI] so that the covariance is ⊗(K_j + εI) (spec §1.12).
+    """Per-factor jitter: return [K_j + εI] so that the covariance is ⊗(K_j + εI).
 
     This is the GP-HM convention (Fang et al. 2024, ``Kernel_matrix.get_kernel_matrix``); its
     eigenvalues are Π_j(λ_j + ε), so the floor in d dimensions is ≈ ε^d, **not** ε. For the
@@ -478,13 +358,16 @@ def add_jitter(factors: Sequence[Array], eps: float) -> list:
     return [bd.out(a + eps * xp.eye(a.shape[0], dtype=a.dtype, device=bd.backend.device)) for a in A]
 
 
+@capabilities()
 def kron_sample(factors: Sequence[Array], *, size: int | None = None, noise: float = 0.0,
                 rng=None) -> Array:
     """Draw vec(F) ~ N(0, ⊗K_j + σ²I) on the grid.
 
-    F = Z ×_1 (Q_1 Λ_1^{1/2}) ⋯ ×_d (Q_d Λ_d^{1/2}) + σ E, with Z, E standard normal tensors drawn on
-    the host from ``rng`` (identical draws on every backend). Uses the symmetric square root of each
-    factor's eigendecomposition, so PSD (singular) factors are fine.
+    F = Z ×_1 K_1^{1/2} ⋯ ×_d K_d^{1/2} + σ E, with Z, E standard normal tensors drawn on the host from
+    ``rng`` and K_j^{1/2} = Q_j Λ_j^{1/2} Q_jᵀ the symmetric PSD square root. The square root is
+    unique (it does not depend on the eigenvector signs or on the basis chosen within a repeated
+    eigenvalue, which differ between LAPACK builds and torch), so the draws are identical on every
+    backend up to round-off; PSD (singular) factors are fine, indefinite ones are rejected.
 
     Parameters
     ----------
@@ -509,13 +392,15 @@ def kron_sample(factors: Sequence[Array], *, size: int | None = None, noise: flo
     noise = _check_noise(noise)
     rng = check_rng(rng)
     factors = _factor_list(factors)
+    if size is not None:
+        v.check_size(size, "size", limit=10**6, why="one host draw per sample")
     bd = Boundary(*factors)
     xp = bd.xp
     vals, vecs = _eigh_backend(xp, _check_factors(bd, factors, symmetric=True))
     shape = tuple(int(lam.shape[0]) for lam in vals)
-    k = 1 if size is None else v.check_int(size, "size", low=1)
+    k = 1 if size is None else v.check_size(size, "size", limit=10**6, why="one host draw per sample")
     Z = bd.asarray(rng.standard_normal(shape + (k,)))
-    roots = [Q * xp.sqrt(lam)[None, :] for lam, Q in zip(vals, vecs)]
+    roots = [(Q * xp.sqrt(lam)[None, :]) @ xp.permute_dims(Q, (1, 0)) for lam, Q in zip(vals, vecs)]
     F = _kron_apply(roots, Z)
     if noise > 0:
         F = F + math.sqrt(noise) * bd.asarray(rng.standard_normal(shape + (k,)))

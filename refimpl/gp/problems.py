@@ -1,9 +1,11 @@
 """Test problems of GP-HM (Fang et al., ICLR 2024) with closed-form exact solutions and forcings.
 
-The eleven configurations of the authors' code (``code/config/*.yaml``; spec §1.8): Poisson and
+The eleven configurations of the authors' code (``code/config/*.yaml``; Fang et al. 2024, §5): Poisson and
 Allen–Cahn in 1-D and 2-D and 2-D advection, each with its grid, initial frequency range F and boundary
 weight λ_b. Forcings are derived by hand from the exact solutions (the code uses autodiff); the tests
-check them against finite differences. Also the aliasing rule of spec §1.12 (grid nodes per period).
+check them against finite differences. Also an aliasing rule of ours [R] (grid nodes per period; Nyquist).
+
+Provenance: [V] configurations read from the authors' code; forcings checked by finite differences.
 
 Notation: u exact solution, f = 𝒫[u] forcing, L_j box lengths, n_j nodes per axis (linspace incl.
 endpoints), F = ``freq_scale`` (cycles per unit length), λ_b = ``lam_b``, β advection speed.
@@ -18,24 +20,27 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from refimpl import _validate as v
+from refimpl.backends import capabilities
 
 __all__ = ["AliasingWarning", "GPHM_PROBLEMS", "PDEProblem", "gphm_problem"]
 
 TWO_PI = 2.0 * math.pi
 
 
+@capabilities()
 class AliasingWarning(UserWarning):
     """The grid resolves the solution's highest frequency with fewer than 3 nodes per period."""
 
 
 # --------------------------------------------------------------------------------------------------
-# test problems (spec §1.8; exact solutions and forcings in closed form)
+# test problems (Fang et al. 2024, §5, and the authors' configs; exact solutions and forcings in closed form)
 # --------------------------------------------------------------------------------------------------
 
 
+@capabilities()
 @dataclass(frozen=True)
 class PDEProblem:
-    """A PDE on a box with Dirichlet data from its exact solution (spec §1.2, §1.8).
+    """A PDE on a box with Dirichlet data from its exact solution (Fang et al. 2024, §2 and §5).
 
     Attributes
     ----------
@@ -96,7 +101,7 @@ def _p1d(u, upp, nonlinear=False):
 def _problem_table():
     s, c = np.sin, np.cos
     T = {}
-    # 1-D Poisson u'' = f (spec §1.8); second derivatives in closed form
+    # 1-D Poisson u'' = f; second derivatives in closed form
     u, f = _p1d(lambda x: s(100 * x[0]), lambda x: -1e4 * s(100 * x))
     T["poisson_1d-single_sin"] = dict(operator="poisson", lengths=(TWO_PI,), n=(400,), solution=u, forcing=f,
                                       freq_scale=20.0, max_freq=(100 / TWO_PI,))
@@ -107,7 +112,7 @@ def _problem_table():
                 lambda x: -10036 * s(6 * x) * c(100 * x) - 1200 * c(6 * x) * s(100 * x))
     T["poisson_1d-sin_cos"] = dict(operator="poisson", lengths=(TWO_PI,), n=(400,), solution=u, forcing=f,
                                    freq_scale=20.0, max_freq=(106 / TWO_PI,))
-    # mix_sin: the solver code uses 0.05 sin(100x) (README says cos); we follow the code (spec §1.8)
+    # mix_sin: the solver code uses 0.05 sin(100x) (README says cos); we follow the code
     u, f = _p1d(lambda x: s(x[0]) + 0.1 * s(20 * x[0]) + 0.05 * s(100 * x[0]),
                 lambda x: -s(x) - 40 * s(20 * x) - 500 * s(100 * x))
     T["poisson_1d-mix_sin"] = dict(operator="poisson", lengths=(1.0,), n=(900,), solution=u, forcing=f,
@@ -152,12 +157,13 @@ def _problem_table():
 
 
 _PROBLEMS = _problem_table()
-#: names of the authors' test configurations (spec §1.8)
+#: names of the authors' test configurations (Fang et al. 2024, §5)
 GPHM_PROBLEMS = tuple(_PROBLEMS)
 
 
+@capabilities()
 def gphm_problem(name: str, n: int | Sequence[int] | None = None) -> PDEProblem:
-    """One of the authors' test problems (spec §1.8), optionally on a different grid.
+    """One of the authors' test problems (Fang et al. 2024, §5), optionally on a different grid.
 
     Parameters
     ----------
@@ -191,5 +197,5 @@ def _check_aliasing(problem: PDEProblem):
                 warnings.warn(
                     f"{problem.name}: axis {j} has {per_period:.2f} grid nodes per period of the highest "
                     f"solution frequency ({problem.max_freq[j]:.3g} cycles/unit, h = {h:.4g}); below ~3 the "
-                    "derivatives alias (Nyquist at 2). Use at least ~4 nodes per period (spec §1.12).",
+                    "derivatives alias (Nyquist at 2). Use at least ~4 nodes per period (Nyquist: 2 nodes per period).",
                     AliasingWarning, stacklevel=3)

@@ -3,7 +3,7 @@
 Data Y live on a full tensor grid z^{(1)} × … × z^{(d)}; the kernel is a product of 1-D stationary
 kernels κ_j (one per axis, :mod:`refimpl.gp.kernels`), so K = K_1 ⊗ … ⊗ K_d. With the per-factor
 eigendecompositions every quantity of exact GP regression costs O(Σ n_j³ + N Σ n_j) time and
-O(N + Σ n_j²) memory (Saatçi 2012, ch. 5; spec §2.2–§2.3):
+O(N + Σ n_j²) memory (Saatçi 2012, ch. 5):
 
 * log marginal likelihood and its analytic gradient in every kernel hyperparameter and the noise;
 * the predictive mean and latent variance on a (rectangular) test grid and at scattered points;
@@ -25,6 +25,9 @@ References
 Saatçi, Y. (2012). *Scalable inference for structured Gaussian process models*, PhD thesis,
 ch. 5 (Algorithm 16 and §5.3.1 for the gradients). Rasmussen & Williams (2006), eqs. (2.25)–(2.26),
 (2.30), (5.9). Wilson et al. (2014), GPatt, §3.
+
+Provenance: [V] LML, gradients, mean and variance are checked against a dense Cholesky GP and
+central differences (claims G-1, G-2) and against linear_operator / GPyTorch (G-6).
 """
 from __future__ import annotations
 
@@ -37,9 +40,10 @@ import numpy as np
 
 from refimpl import _validate as v
 from refimpl._results import Result, StatusEnum
-from refimpl.backends import Boundary, linalg, to_numpy
+from refimpl._iterative import check_callback, notify
+from refimpl.backends import Boundary, capabilities, linalg, to_numpy
 from refimpl.gp.kernels import Kernel1D
-from refimpl.gp.kron import _eigh_backend, _outer, _solve_eig, _transpose, _unfold
+from refimpl.gp._checks import _eigh_backend, _outer, _solve_eig, _transpose, _unfold
 
 __all__ = [
     "GridGPFit",
@@ -105,7 +109,7 @@ def _factor_mats(xp, zs, kernels, thetas):
 
 
 def _lml_terms(xp, zs, Y, kernels, thetas, noise, grad):
-    """LML (spec §2.2 step 3) and, if ``grad``, its gradient (spec §2.2 step 4) on the backend."""
+    """LML (Saatçi 2012, Algorithm 16) and, if ``grad``, its gradient (Saatçi 2012, §5.3.1) on the backend."""
     d = Y.ndim
     Ks = _factor_mats(xp, zs, kernels, thetas)
     vals, vecs = _eigh_backend(xp, Ks)
@@ -147,6 +151,7 @@ def _lml_terms(xp, zs, Y, kernels, thetas, noise, grad):
 # --------------------------------------------------------------------------------------------------
 
 
+@capabilities()
 def grid_factors(grid: Sequence[Array], kernels: Kernel1D | Sequence[Kernel1D]) -> list:
     """The Kronecker factors K_j = κ_j(z^{(j)} − z^{(j)ᵀ}) of a product kernel on a grid.
 
@@ -169,11 +174,12 @@ def grid_factors(grid: Sequence[Array], kernels: Kernel1D | Sequence[Kernel1D]) 
     return [bd.out(K) for K in _factor_mats(xp, zs, kernels, thetas)]
 
 
+@capabilities()
 def grid_lml_grad(grid: Sequence[Array], Y: Array, kernels: Kernel1D | Sequence[Kernel1D],
                   noise: float) -> tuple[float, np.ndarray]:
     """Log marginal likelihood and its analytic gradient for a product kernel on a grid.
 
-    The gradient (Saatçi 2012 §5.3.1; spec §2.2 step 4) for a parameter θ of factor j is
+    The gradient (Saatçi 2012 §5.3.1) for a parameter θ of factor j is
 
     .. math:: \\frac{\\partial \\mathcal L}{\\partial\\theta} = \\tfrac12 \\alpha^\\top
               (K_1 \\otimes \\dots \\otimes \\partial K_j \\otimes \\dots \\otimes K_d)\\,\\alpha
@@ -212,6 +218,9 @@ def grid_lml_grad(grid: Sequence[Array], Y: Array, kernels: Kernel1D | Sequence[
     (5,)
     """
     lml, g = _lml_grad_impl(grid, Y, kernels, noise, grad=True)
+    if not (math.isfinite(lml) and np.all(np.isfinite(g))):
+        raise ValueError(f"grid_lml_grad: the LML or its gradient is not finite (lml = {lml}); rescale Y or "
+                         "use less extreme hyperparameters")
     return lml, g
 
 
@@ -236,10 +245,11 @@ def _check_Y(bd, Y, zs):
     return Y
 
 
+@capabilities()
 def grid_gp_predict(grid: Sequence[Array], Y: Array, kernels: Kernel1D | Sequence[Kernel1D],
                     noise: float, *, test_grid: Sequence[Array] | None = None,
                     points: Array | None = None) -> tuple[Array, Array]:
-    """Predictive mean and latent variance of grid GP regression (spec §2.3).
+    """Predictive mean and latent variance of grid GP regression (Rasmussen & Williams 2006, eqs. 2.25–2.26).
 
     On a test grid: ``M* = α ×_1 K_{*1} ⋯ ×_d K_{*d}`` and
     ``V* = diag(K**) − (1/(Λ + σ²)) ×_1 ((K_{*1}Q_1)∘²) ⋯ ×_d ((K_{*d}Q_d)∘²)`` — one Kronecker MVM each.
@@ -265,7 +275,8 @@ def grid_gp_predict(grid: Sequence[Array], Y: Array, kernels: Kernel1D | Sequenc
     Raises
     ------
     ValueError
-        Both or neither of ``test_grid``/``points``, shape mismatches, non-finite inputs.
+        Both or neither of ``test_grid``/``points``, shape mismatches, non-finite inputs, indefinite
+        factors, or a numerically singular K + σ²I (e.g. duplicate coordinates with noise 1e-300).
 
     Examples
     --------
@@ -291,7 +302,7 @@ def grid_gp_predict(grid: Sequence[Array], Y: Array, kernels: Kernel1D | Sequenc
     thetas = [bd.asarray(k.theta) for k in kernels]
     Ks = _factor_mats(xp, zs, kernels, thetas)
     vals, vecs = _eigh_backend(xp, Ks)
-    alpha, S = _solve_eig(xp, vals, vecs, Y, noise)
+    alpha, S = _solve_eig(xp, vals, vecs, Y, noise, "grid_gp_predict")
     invS = 1.0 / S
     if test_grid is not None:
         if len(test_grid) != d:
@@ -321,9 +332,12 @@ class GridGPStatus(StatusEnum):
     """Why :func:`fit_grid_gp` stopped."""
 
     CONVERGED = "converged: L-BFGS-B met its gradient / objective tolerance"
-    MAX_ITER = "stopped: reached maxiter L-BFGS-B iterations"
+    MAX_ITER = "stopped: reached max_iter L-BFGS-B iterations"
     ABNORMAL = "stopped: L-BFGS-B line search failed (no further decrease found)"
-    __failures__ = ("MAX_ITER", "ABNORMAL")
+    NONFINITE = ("stopped: the LML could not be evaluated at the optimiser's trial point (non-finite or a "
+                 "failed eigendecomposition, e.g. constant Y drives the noise to 0); the last good point is returned")
+    CALLBACK = "stopped: the callback asked to stop"
+    __failures__ = ("MAX_ITER", "ABNORMAL", "NONFINITE")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -354,8 +368,9 @@ class GridGPFit(Result):
     lml_history: np.ndarray
 
 
+@capabilities(host_only="SciPy L-BFGS-B drives the outer loop on the host (the LML and its gradient run on the backend)")
 def fit_grid_gp(grid: Sequence[Array], Y: Array, kernels: Kernel1D | Sequence[Kernel1D], noise: float,
-                *, fit_noise: bool = True, maxiter: int = 200, gtol: float = 1e-6) -> GridGPFit:
+                *, fit_noise: bool = True, max_iter: int = 200, gtol: float = 1e-6, callback=None) -> GridGPFit:
     """Fit kernel hyperparameters and noise by maximising the grid LML with L-BFGS-B.
 
     SciPy's L-BFGS-B runs on the host over x = (θ_1, …, θ_d, log σ²); every objective call runs
@@ -369,9 +384,14 @@ def fit_grid_gp(grid: Sequence[Array], Y: Array, kernels: Kernel1D | Sequence[Ke
         As in :func:`grid_lml_grad`; ``kernels`` and ``noise`` are the starting point.
     fit_noise : bool, default True
         Optimise log σ² as well.
-    maxiter : int
+    max_iter : int
+        L-BFGS-B iteration cap.
     gtol : float
         Projected-gradient tolerance of L-BFGS-B.
+    callback : callable, optional
+        Called after every L-BFGS-B iteration with an IterationState carrying ``iteration``, ``x``
+        (host vector (θ_1, …, θ_d, log σ²)) and ``lml`` (float); return True to stop (status
+        ``CALLBACK``).
 
     Returns
     -------
@@ -391,8 +411,9 @@ def fit_grid_gp(grid: Sequence[Array], Y: Array, kernels: Kernel1D | Sequence[Ke
     from scipy.optimize import minimize
 
     noise = v.check_positive(noise, "noise")
-    maxiter = v.check_int(maxiter, "maxiter", low=1)
+    max_iter = v.check_size(max_iter, "max_iter", limit=10**6, why="each iteration evaluates the LML")
     gtol = v.check_positive(gtol, "gtol")
+    callback = check_callback(callback)
     grid, kernels = _grid_inputs(grid, kernels)
     bd = Boundary(Y, *grid)
     xp = bd.xp
@@ -410,24 +431,53 @@ def fit_grid_gp(grid: Sequence[Array], Y: Array, kernels: Kernel1D | Sequence[Ke
 
     history: list[float] = []
 
+    class _Bad(Exception):
+        pass
+
+    last = {"x": x0}
+    stopped = {"flag": False}
+    n_fev = [0]
+
     def fun(x):
+        n_fev[0] += 1
         th, s2 = split(x)
-        lml, g = _lml_terms(xp, zs, Yb, kernels, [bd.asarray(t) for t in th], s2, True)
-        g = np.asarray(to_numpy(g), dtype=float)
+        try:
+            lml, g = _lml_terms(xp, zs, Yb, kernels, [bd.asarray(t) for t in th], s2, True)
+            g = np.asarray(to_numpy(g), dtype=float)
+            lml = float(lml)
+        except (np.linalg.LinAlgError, ValueError, ArithmeticError) as exc:   # eigh on non-finite factors
+            raise _Bad(str(exc)) from None
+        if not (math.isfinite(lml) and np.all(np.isfinite(g))):
+            raise _Bad("non-finite LML")
         if not fit_noise:
             g[-1] = 0.0
-        return -float(lml), -g
+        return -lml, -g
 
-    def callback(intermediate_result):
+    def on_iter(intermediate_result):
+        last["x"] = np.array(intermediate_result.x)
         history.append(-float(intermediate_result.fun))
+        if notify(callback, iteration=len(history), x=last["x"], lml=history[-1]):
+            stopped["flag"] = True
+            raise StopIteration
 
-    res = minimize(fun, x0, jac=True, method="L-BFGS-B", callback=callback,
-                   options={"maxiter": maxiter, "gtol": gtol})
+    try:
+        res = minimize(fun, x0, jac=True, method="L-BFGS-B", callback=on_iter,
+                       options={"maxiter": max_iter, "gtol": gtol})
+    except _Bad:
+        th, s2 = split(last["x"])
+        fitted = tuple(k.with_theta(t) for k, t in zip(kernels, th))
+        return GridGPFit(status=GridGPStatus.NONFINITE, kernels=fitted, noise=float(s2),
+                         lml=history[-1] if history else math.nan, n_iter=len(history), n_fev=n_fev[0],
+                         lml_history=np.asarray(history, dtype=float))
     th, s2 = split(res.x)
-    if res.status == 0:
+    if stopped["flag"]:
+        status = GridGPStatus.CALLBACK
+    elif res.status == 0:
         status = GridGPStatus.CONVERGED
     elif res.status == 1:
         status = GridGPStatus.MAX_ITER
+    elif not np.isfinite(res.fun):
+        status = GridGPStatus.NONFINITE
     else:
         status = GridGPStatus.ABNORMAL
     fitted = tuple(k.with_theta(t) for k, t in zip(kernels, th))

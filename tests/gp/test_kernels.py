@@ -67,7 +67,7 @@ def test_parameter_gradients_match_central_differences(kern, order):
 
 
 def test_matern_cosine_curvature_at_zero():
-    # κ''(0) = −Σ_q w_q (5ρ_q²/3 + 4π²μ_q²)   (spec §1.3 unit test)
+    # κ''(0) = −Σ_q w_q (5ρ_q²/3 + 4π²μ_q²)   (closed form)
     k = KERNELS[4]
     ref = -np.sum(k.weights * (5 * k.scales**2 / 3 + 4 * np.pi**2 * k.freqs**2))
     assert kernel_matrix(k, [0.0], order=2)[0, 0] == pytest.approx(ref, rel=1e-14)

@@ -95,7 +95,7 @@ def test_fit_reaches_stationary_point_of_dense_lml():
     from refimpl.gp import kron_sample
     Y = kron_sample(grid_factors(grid, truth), noise=0.01, rng=rng)
     start = [SquaredExponential(lengthscale=1.0), SquaredExponential(lengthscale=1.0)]
-    fit = fit_grid_gp(grid, Y, start, 0.1, maxiter=300)
+    fit = fit_grid_gp(grid, Y, start, 0.1, max_iter=300)
     assert fit.success, fit.message
     assert fit.lml > grid_lml_grad(grid, Y, start, 0.1)[0]
     assert fit.lml_history.size == fit.n_iter
@@ -151,3 +151,13 @@ def test_bad_input():
         grid_lml_grad(grid, Y, [SquaredExponential(lengthscale=0.0)] * 2, 0.1)
     with pytest.raises(TypeError, match="list or tuple"):
         grid_factors(np.zeros(3), SquaredExponential())
+
+
+def test_fit_callback_and_constant_data_status():
+    grid = [np.linspace(0, 1, 8), np.linspace(0, 1, 6)]
+    seen = []
+    fit = fit_grid_gp(grid, np.random.default_rng(0).standard_normal((8, 6)), [SquaredExponential()] * 2, 0.1,
+                      callback=lambda s: seen.append(s.lml) or s.iteration >= 2)
+    assert fit.status.name == "CALLBACK" and fit.n_iter == 2 and len(seen) == 2
+    const = fit_grid_gp(grid, np.ones((8, 6)), [SquaredExponential()] * 2, 0.1, max_iter=50)
+    assert const.status.name in ("NONFINITE", "CONVERGED", "ABNORMAL") and const.n_fev >= 1
