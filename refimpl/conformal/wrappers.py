@@ -13,6 +13,16 @@ level of 0.8 means alpha = 0.2 exactly.
 
 Non-exchangeable data: pass raw ``weights`` in [0, 1] to ``conformalize`` (e.g.
 :func:`refimpl.conformal.exponential_weights`) for the nexCP / non-X CRC variants.
+
+Backends: the thresholds are computed on the active backend by the pure functions; the wrappers
+themselves follow MAPIE's conventions and hold NumPy arrays (estimator outputs go through
+``numpy.asarray``, intervals and sets are NumPy arrays), so they are declared ``"host"`` on the
+non-NumPy backends.
+
+Provenance
+----------
+[V] No algorithm of their own; conventions checked against MAPIE 1.x (claim C-7 compares the
+intervals). [R] Nothing reconstructed.
 """
 
 from __future__ import annotations
@@ -23,6 +33,7 @@ from typing import Any
 import numpy as np
 
 from refimpl import _validate as v
+from refimpl.backends import capabilities
 
 from .crc import CRCResult, crc_lambda_hat
 from .losses import fnr_loss_table
@@ -34,6 +45,9 @@ from .regions import (
     norm_residual_scores,
     normalized_residual_scores,
 )
+
+_HOST = ("the wrapper follows MAPIE's NumPy conventions (estimator outputs through numpy.asarray, "
+         "NumPy intervals and sets); the thresholds are computed on the active backend")
 
 __all__ = [
     "MultiLabelRiskController",
@@ -80,6 +94,7 @@ class _Base:
         return tuple(conformal_quantile(scores, alpha_from_confidence(c), weights) for c in self._levels)
 
 
+@capabilities(host_only=_HOST)
 class SplitConformalRegressor(_Base):
     """Split-CP intervals for a fitted regressor (absolute or normalised residual score).
 
@@ -139,6 +154,7 @@ class SplitConformalRegressor(_Base):
         return y_pred, np.stack([y_pred[:, None] - half, y_pred[:, None] + half], axis=1)
 
 
+@capabilities(host_only=_HOST)
 class SplitConformalClassifier(_Base):
     """Split-CP classification sets with the LAC score 1 - p_y(x).
 
@@ -173,6 +189,7 @@ class SplitConformalClassifier(_Base):
         return self.estimator.predict(X), sets
 
 
+@capabilities(host_only=_HOST)
 class MultiOutputConformalRegressor(_Base):
     """Multi-output split CP with a norm score: the region {y : ‖y - f(x)‖ <= τ} (Tasar 2025).
 
@@ -206,6 +223,7 @@ class MultiOutputConformalRegressor(_Base):
         return self.estimator.predict(X), np.asarray(self.quantiles_)
 
 
+@capabilities(host_only=_HOST)
 class MultiLabelRiskController:
     """Conformal risk control of the multilabel false-negative rate (CRC; non-X CRC with weights).
 
