@@ -98,8 +98,11 @@ def order_statistic_rank(n: int, alpha: float) -> int:
     >>> order_statistic_rank(9, 0.7), order_statistic_rank(19, 0.1), order_statistic_rank(5, 0.1)
     (3, 18, 6)
     """
-    n = v.check_int(n, "n", low=1)
-    alpha = check_alpha(alpha)
+    return _rank(v.check_int(n, "n", low=1), check_alpha(alpha))
+
+
+def _rank(n: int, alpha: float) -> int:
+    """:func:`order_statistic_rank` without the checks (n >= 1, 0 < alpha < 1)."""
     m = n + 1
     c = min(max(math.floor(alpha * m), 0), m)  # first guess, then exact correction
     while c < m and (c + 1) / m <= alpha:
@@ -237,7 +240,7 @@ def conformal_quantile(scores: Any, alpha: float, weights: Any = None) -> float:
     s = bd.asarray(scores, name="scores")
     n = s.shape[0]
     if weights is None:
-        k = order_statistic_rank(n, alpha)
+        k = _rank(n, alpha)
         if k > n:
             return math.inf
         return float(xpx.partition(s, k - 1, xp=xp)[k - 1])

@@ -57,11 +57,23 @@ __all__ = [
 ]
 
 
+def _level(value: Any, name: str) -> float:
+    """A confidence level in (0, 1); a percentage gets a hint (0.9 for 90 %)."""
+    try:
+        return v.check_in_range(value, name, 0.0, 1.0)
+    except ValueError as exc:
+        if float(value) > 1.0:
+            raise ValueError(f"{exc} ({name} is a fraction: 0.9 for 90 %)") from None
+        raise
+
+
 def _levels(confidence_level: float | Sequence[float]) -> tuple[float, ...]:
+    if confidence_level is None or isinstance(confidence_level, str):
+        raise TypeError(f"confidence_level must be a float or a list of floats in (0, 1); got {confidence_level!r}")
     levels = (confidence_level,) if np.isscalar(confidence_level) else tuple(confidence_level)
     if not levels:
         raise ValueError("confidence_level must be a float or a non-empty list of floats in (0, 1)")
-    return tuple(v.check_in_range(c, "confidence_level", 0.0, 1.0) for c in levels)
+    return tuple(_level(c, "confidence_level") for c in levels)
 
 
 def _require(obj: Any, method: str, role: str) -> None:
@@ -243,8 +255,11 @@ class MultiLabelRiskController:
 
     def __init__(self, estimator: Any, target_level: float = 0.9, lambdas: Any = None) -> None:
         self.estimator = estimator
-        self.target_level = v.check_in_range(target_level, "target_level", 0.0, 1.0)
-        self.lambdas = np.linspace(0.0, 1.0, 101) if lambdas is None else np.asarray(lambdas, dtype=float)
+        self.target_level = _level(target_level, "target_level")
+        if lambdas is None:
+            self.lambdas = np.linspace(0.0, 1.0, 101)
+        else:  # checked here (numeric, 1-D, finite); the grid order is checked by fnr_loss_table
+            self.lambdas = np.asarray(v.check_array(lambdas, "lambdas", ndim=1, real=True), dtype=float)
         self.result_: CRCResult | None = None
 
     def _proba(self, X: Any) -> np.ndarray:

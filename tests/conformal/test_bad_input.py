@@ -78,7 +78,13 @@ CASES = [
     (lambda: cf.OnlineCRC(None, 0.1, 0.9), TypeError, r"lambdas must be numeric"),
     (lambda: cf.OnlineCRC([0.0, np.nan], 0.1, 0.9), ValueError, r"lambdas must not contain NaN"),
     (lambda: wrappers.SplitConformalRegressor(None, confidence_level=90), ValueError,
-     r"confidence_level must lie in \(0, 1\)"),
+     r"confidence_level must lie in \(0, 1\); got 90 \(confidence_level is a fraction: 0\.9 for 90 %\)"),
+    (lambda: wrappers.SplitConformalClassifier(None, confidence_level=None), TypeError, r"confidence_level must be"),
+    (lambda: wrappers.MultiLabelRiskController(None, target_level=90), ValueError, r"target_level is a fraction"),
+    (lambda: wrappers.MultiLabelRiskController(None, lambdas="abc"), TypeError, r"lambdas must be numeric"),
+    (lambda: wrappers.MultiLabelRiskController(None, lambdas=[[0.0, 1.0]]), ValueError, r"lambdas must be a 1-D array"),
+    (lambda: wrappers.SplitConformalRegressor(None).conformalize([[0.0]], [1.0]), TypeError,
+     r"estimator must have a predict\(\) method; got NoneType"),
 ]
 
 
