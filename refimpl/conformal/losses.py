@@ -49,7 +49,9 @@ __all__ = ["fnr_loss_table", "insensitive_abs_loss_table", "loss_table", "miscov
 
 @capabilities()
 def fnr_loss_table(scores: Any, labels: Any, lambdas: Any) -> Any:
-    """Multilabel false-negative rate L_i(λ) = 1 - #(Y_i ∩ C_λ(X_i)) / #Y_i (Angelopoulos et al. §3.1; Farinhas et al. eq. (14)).
+    """Multilabel false-negative rate L_i(λ) = 1 - #(Y_i ∩ C_λ(X_i)) / #Y_i.
+
+    Angelopoulos et al. §3.1; Farinhas et al. eq. (14).
 
     C_λ(x) = {k : f_k(x) >= 1 - λ}, so λ = 0 keeps only labels with score 1 and λ = 1 keeps every
     label with a score in [0, 1] (loss 0 there, the condition L(λ_max) <= alpha of Angelopoulos et al., Theorem 1).

@@ -8,7 +8,8 @@ jumps at fixed λ; the FNR loss is a step function of the scores, so tightness h
 resolution). Measured: the worst distance of a mean from that band, in Monte-Carlo standard
 errors (0 inside the band); target <= 3.
 
-C-4 (the test point's "+1" in the CRC bound, Angelopoulos et al. eq. (4) and §2.3). With the 0/1 miscoverage loss of U(0, 1) scores, the
+C-4 (the test point's "+1" in the CRC bound n/(n+1) R̂ + B/(n+1) of Angelopoulos et al., §2.3).
+With the 0/1 miscoverage loss of U(0, 1) scores, the
 conditional risk of λ̂ is exactly 1 - λ̂, and E[1 - λ̂] = 1 - k/(n+1) with k = ⌈(n+1)(1-alpha)⌉:
 5/51 = 0.0980 at n = 50, alpha = 0.1. The variant without the test point's "+1" (risk R̂ <= alpha)
 gives k = 45, i.e. 6/51 = 0.1176. Measured: the distances of the mean from 5/51 (target <= 3 s.e.)

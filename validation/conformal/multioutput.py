@@ -3,7 +3,8 @@
 Tasar (arXiv:2501.10414), eqs. (1)-(2): score r_i = ||y_i - f(x_i)|| (l2 ball or l-inf hypercube),
 τ = the ⌈(n+1)(1-alpha)⌉-th smallest calibration score. Under exchangeability the marginal coverage
 satisfies 1 - alpha <= P(y in region) <= 1 - alpha + 1/(n+1) (continuous scores). The paper's own
-4-D numbers calibrate on the test set (its Table 1 reports coverage on the points it calibrated on), so the claim uses synthetic exchangeable data:
+4-D numbers calibrate on the test set (as we read its experiment description, the coverage is
+reported on the points it calibrated on), so the claim uses synthetic exchangeable data:
 x ~ N(0, I_5), y = x B + heteroscedastic noise in d = 4 and 12 outputs, least-squares fit on a
 training split, n = 500 calibration and 1000 test points per repetition.
 """
