@@ -10,6 +10,9 @@
 
 Same criteria as the references; only the order of floating-point additions differs, so results can
 differ from the reference only when a risk bound ties alpha to within rounding.
+
+[V] Tested against the array-API references (tests/conformal/test_quantile.py, test_crc.py); the
+references are the oracle.
 """
 
 from __future__ import annotations

@@ -34,7 +34,15 @@ Notation
 
 The bound is evaluated as the single quotient (S_j + B)/(N_w + 1), never as
 n/(n+1)·R̂ + B/(n+1): with unit weights and 0/1 losses numerator and denominator are exact
-integers, so the comparison with alpha is exact (see :func:`refimpl.conformal.order_statistic_rank`).
+integers, so the comparison with alpha is exact (see :func:`refimpl.conformal.order_statistic_rank`
+and the floating-point note of the docs, :ref:`conformal-floating-point`).
+
+Provenance
+----------
+[V] The λ̂ rule, the bound and the infeasible fallback λ_max are checked against both papers'
+equations and against the authors' code (Farinhas et al.'s notebooks; reproduced numbers in claims
+C-1 and C-5), and agree exactly with MAPIE's ``method="crc"`` (claim C-9). [R] The exact
+floating-point form of the comparison (one quotient) and the input checks are ours.
 """
 
 from __future__ import annotations
@@ -46,9 +54,9 @@ from array_api_compat import array_namespace, device
 
 from refimpl import _validate as v
 from refimpl._results import Result, StatusEnum
-from refimpl.backends import Boundary, leaf_kernel
+from refimpl.backends import Boundary, capabilities, leaf_kernel
 
-from ._checks import check_bounds, check_weights
+from ._checks import check_alpha, check_bounds, check_grid, check_table_matches_grid, check_weights
 
 __all__ = ["CRCResult", "CRCStatus", "crc_lambda_hat", "crc_risk_sums", "monotonize_losses"]
 
@@ -105,8 +113,9 @@ class CRCResult(Result):
     monotonized: bool = False
 
 
+@capabilities()
 def monotonize_losses(losses: Any) -> Any:
-    """L~_i(λ_j) = max_{j' >= j} L_i(λ_j'): the smallest non-increasing majorant (Corollary 1, P3).
+    """L~_i(λ_j) = max_{j' >= j} L_i(λ_j'): the smallest non-increasing majorant (Corollary 1 of Angelopoulos et al.).
 
     Angelopoulos et al. (Proposition 1) show that CRC on non-monotone losses can have risk close
     to B; running it on the monotonised losses restores the guarantee for the original loss
@@ -115,13 +124,25 @@ def monotonize_losses(losses: Any) -> Any:
 
     Parameters
     ----------
-    losses : array, shape (n, m)
-        Backend array.
+    losses : array-like, shape (n, m)
 
     Returns
     -------
     array, shape (n, m)
+        In the caller's array library.
+
+    Examples
+    --------
+    >>> monotonize_losses([[0.2, 0.5, 0.1]])
+    array([[0.5, 0.5, 0.1]])
     """
+    losses = v.check_array(losses, "losses", ndim=2, min_size=0, finite=False, real=True)
+    bd = Boundary(losses)
+    return bd.out(_suffix_max(bd.asarray(losses, name="losses")))
+
+
+def _suffix_max(losses: Any) -> Any:
+    """The log-step suffix maximum along axis 1 (backend array in, backend array out)."""
     xp = array_namespace(losses)
     m = losses.shape[1]
     M = losses
@@ -138,8 +159,9 @@ def crc_risk_sums(losses: Any, weights: Any, A: float, B: float, monotonize: boo
     """Weighted risk sums S_j = Σ_i w_i L[i, j] with the input checks the sums rely on.
 
     Reference kernel (array API): two passes on valid input (monotonicity, then the sums) plus
-    an exact per-entry diagnosis only when something is wrong; the Numba twin fuses the checks and
-    the sums in one pass.
+    an exact per-entry diagnosis only when something is wrong. Twins: ``backends/numba/conformal.py``
+    fuses the checks and the sums in one pass; ``backends/numpy/conformal.py`` fuses them over
+    cache-sized blocks of rows (gemv + ``np.greater``).
 
     Parameters
     ----------
@@ -164,7 +186,7 @@ def crc_risk_sums(losses: Any, weights: Any, A: float, B: float, monotonize: boo
         defects = _range_defects(losses, A, B, xp)
         if any(defects):
             return None, defects
-        return weights @ monotonize_losses(losses), (0, 0, 0, 0)
+        return weights @ _suffix_max(losses), (0, 0, 0, 0)
     # Valid tables take the cheap path: for a non-increasing row the ends are its maximum and
     # minimum, and a NaN/inf entry propagates into S (0 * inf = NaN). Anything suspicious is
     # diagnosed exactly, range defects first.
@@ -190,6 +212,7 @@ def _range_defects(losses: Any, A: float, B: float, xp: Any) -> tuple[int, int, 
     return n_nonfinite, n_above, n_below, 0
 
 
+@capabilities()
 def crc_lambda_hat(
     losses: Any,
     lambdas: Any,
@@ -202,6 +225,9 @@ def crc_lambda_hat(
 ) -> CRCResult:
     """Conformal risk control threshold λ̂ (CRC; with ``weights``, non-exchangeable CRC).
 
+    The comparison with alpha is exact in floating point where the textbook form is not (a bound
+    that equals alpha as a rational counts as equal): see :ref:`conformal-floating-point`.
+
     .. math::
 
         \\hat\\lambda = \\inf\\Big\\{ \\lambda \\in \\Lambda :
@@ -213,8 +239,9 @@ def crc_lambda_hat(
     If no grid point qualifies, λ̂ = λ_max and the result says so (``feasible=False``).
 
     Guarantees: with exchangeable data, losses non-increasing and right-continuous in λ,
-    L <= B and L(λ_max) <= alpha, E[L_{n+1}(λ̂)] <= alpha (P3 Theorem 1). With weights and
-    A <= L <= B, E[L_{n+1}(λ̂)] <= alpha + (B - A) Σ w~_i d_TV(Z, Z^i) (P5 Theorem 1; see
+    L <= B and L(λ_max) <= alpha, E[L_{n+1}(λ̂)] <= alpha (Angelopoulos et al., Theorem 1). With
+    weights and A <= L <= B, E[L_{n+1}(λ̂)] <= alpha + (B - A) Σ w~_i d_TV(Z, Z^i) (Farinhas et al.,
+    Theorem 1; see
     :func:`refimpl.conformal.coverage_gap_bound`).
 
     Parameters
@@ -234,7 +261,8 @@ def crc_lambda_hat(
     A : float, default 0.0
         Lower bound of the loss (checked; enters the non-X CRC bound).
     monotonize : bool, default False
-        Replace non-monotone losses by L~_i(λ) = sup_{λ' >= λ} L_i(λ') (P3 Corollary 1) instead
+        Replace non-monotone losses by L~_i(λ) = sup_{λ' >= λ} L_i(λ') (Angelopoulos et al.,
+        Corollary 1) instead
         of raising.
 
     Returns
@@ -245,9 +273,13 @@ def crc_lambda_hat(
     Raises
     ------
     ValueError
-        Empty calibration set, shape mismatch, NaN/inf losses, losses above B or below A,
-        losses increasing in λ (without ``monotonize``), unsorted or NaN grid, alpha outside
-        [A, B], weights outside [0, 1] or all zero.
+        Empty calibration set, a grid whose length differs from the table's number of columns,
+        NaN/inf losses, losses above B or below A, losses increasing in λ (without
+        ``monotonize``), unsorted or NaN grid, alpha outside [A, B] (with a hint when alpha looks
+        like a percentage or a confidence level), weights outside [0, 1] or all zero.
+    TypeError
+        Non-numeric or complex ``losses``/``lambdas``/``weights`` (None, strings), a non-bool
+        ``monotonize``.
 
     References
     ----------
@@ -266,19 +298,20 @@ def crc_lambda_hat(
     (0.4, True)
     """
     A, B = check_bounds(A, B)
-    alpha = v.check_in_range(alpha, "alpha", A, B, low_inclusive=True, high_inclusive=True)
+    alpha = check_alpha(alpha, "alpha", A, B, inclusive=True)
+    monotonize = _check_flag(monotonize, "monotonize")
     losses = v.check_array(losses, "losses", ndim=2, min_size=0, finite=False, real=True)
     lambdas = v.check_array(lambdas, "lambdas", ndim=1, finite=False, real=True)
     n, m = int(losses.shape[0]), int(losses.shape[1])
+    check_table_matches_grid(losses, lambdas)
     if n == 0:
         raise ValueError("losses must hold at least one calibration point (row); got an empty calibration set "
                          f"of shape {(n, m)}")
-    v.check_shape(losses, "losses", (None, lambdas.shape[0]))
     bd = Boundary(losses, lambdas, weights)
     xp = bd.xp
     L = bd.asarray(losses, name="losses")
     lam = bd.asarray(lambdas, name="lambdas")
-    _check_grid(lam, xp)
+    check_grid(lam, xp)
     if weights is None:
         w = xp.ones(n, dtype=L.dtype, device=device(L))
     else:
@@ -286,10 +319,16 @@ def crc_lambda_hat(
     N_w = float(xp.sum(w))
     if N_w == 0.0:
         raise ValueError("weights must not all be zero: the effective calibration size N_w = sum(weights) is 0")
-    S, defects = crc_risk_sums(L, w, A, B, bool(monotonize))
+    S, defects = crc_risk_sums(L, w, A, B, monotonize)
     if S is None:
         _raise_defects(defects, A, B)
-    return result_from_sums(S, N_w, lam, alpha, B, n=n, bd=bd, monotonized=bool(monotonize))
+    return result_from_sums(S, N_w, lam, alpha, B, n=n, bd=bd, monotonized=monotonize)
+
+
+def _check_flag(value: Any, name: str) -> bool:
+    if not isinstance(value, (bool, int)) or (isinstance(value, int) and value not in (0, 1)):
+        raise TypeError(f"{name} must be True or False; got {type(value).__name__} {value!r}")
+    return bool(value)
 
 
 def result_from_sums(S: Any, N_w: float, lam: Any, alpha: float, B: float, *, n: int, bd: Boundary,
@@ -315,21 +354,6 @@ def result_from_sums(S: Any, N_w: float, lam: Any, alpha: float, B: float, *, n:
         B=float(B),
         monotonized=monotonized,
     )
-
-
-def _check_grid(lam: Any, xp: Any) -> None:
-    """The grid must be NaN-free and strictly increasing."""
-    if bool(xp.any(xp.isnan(lam))):
-        raise ValueError("lambdas must not contain NaN")
-    if lam.shape[0] > 1:
-        not_increasing = ~(lam[1:] > lam[:-1])
-        if bool(xp.any(not_increasing)):
-            first = int(xp.argmax(xp.astype(not_increasing, xp.int8)))
-            raise ValueError(
-                "lambdas must be strictly increasing (sort the grid, drop duplicates, and reorder the loss "
-                f"columns to match); got lambdas[{first}] = {float(lam[first])!r} >= "
-                f"lambdas[{first + 1}] = {float(lam[first + 1])!r}"
-            )
 
 
 def _raise_defects(defects: tuple[int, int, int, int], A: float, B: float) -> None:

@@ -19,6 +19,17 @@ Notation
 ``s_i``        nonconformity score (miscoverage)
 ``r_i``        abs(y_i - f(x_i)), absolute residual (intervals)
 =============  ===========================================================================
+
+Every builder checks that ``lambdas`` is NaN-free and strictly increasing (the papers' grid
+Λ = (λ_1 < ... < λ_m)); a decreasing grid would give an increasing table, which
+:func:`refimpl.conformal.crc_lambda_hat` refuses later with a message about the losses.
+
+Provenance
+----------
+[V] FNR and miscoverage follow the papers' definitions and the authors' code (a point without
+positive labels has FNR 0); the FNR table agrees exactly with MAPIE's recall risk (claim C-9).
+[R] The λ-insensitive loss uses the half-width λ (the authors' ELEC2 code uses the full width 2λ),
+and the optional ``clip`` is ours (claim C-5 explains why).
 """
 
 from __future__ import annotations
@@ -29,16 +40,21 @@ from typing import Any
 from array_api_compat import device
 
 from refimpl import _validate as v
-from refimpl.backends import Boundary, to_numpy
+from refimpl.backends import Boundary, capabilities, to_numpy
+
+from ._checks import check_grid
 
 __all__ = ["fnr_loss_table", "insensitive_abs_loss_table", "loss_table", "miscoverage_loss_table"]
 
 
+@capabilities()
 def fnr_loss_table(scores: Any, labels: Any, lambdas: Any) -> Any:
-    """Multilabel false-negative rate L_i(λ) = 1 - #(Y_i ∩ C_λ(X_i)) / #Y_i (P3 §3.1; P5 eq. (14)).
+    """Multilabel false-negative rate L_i(λ) = 1 - #(Y_i ∩ C_λ(X_i)) / #Y_i.
+
+    Angelopoulos et al. §3.1; Farinhas et al. eq. (14).
 
     C_λ(x) = {k : f_k(x) >= 1 - λ}, so λ = 0 keeps only labels with score 1 and λ = 1 keeps every
-    label with a score in [0, 1] (loss 0 there, the condition L(λ_max) <= alpha of P3 Theorem 1).
+    label with a score in [0, 1] (loss 0 there, the condition L(λ_max) <= alpha of Angelopoulos et al., Theorem 1).
     A point without positive labels has loss 0 (the authors' code does this). The number of missed
     labels is counted in integers and divided once, so every loss lies exactly in [0, 1].
 
@@ -69,7 +85,9 @@ def fnr_loss_table(scores: Any, labels: Any, lambdas: Any) -> Any:
     xp = bd.xp
     f = bd.asarray(scores, name="scores")
     positive = bd.asarray(labels, name="labels") != 0
-    threshold = 1.0 - bd.asarray(lambdas, name="lambdas")  # label k is in C_λ iff f_k >= 1 - λ
+    lam = bd.asarray(lambdas, name="lambdas")
+    check_grid(lam, xp)
+    threshold = 1.0 - lam  # label k is in C_λ iff f_k >= 1 - λ
     n, K = f.shape
     missed = xp.zeros((n, threshold.shape[0]), dtype=f.dtype, device=device(f))
     for k in range(K):  # each positive label outside C_λ adds one miss
@@ -80,8 +98,9 @@ def fnr_loss_table(scores: Any, labels: Any, lambdas: Any) -> Any:
     return bd.out(xp.where(n_pos[:, None] > 0, missed / safe[:, None], xp.zeros_like(missed)))
 
 
+@capabilities()
 def miscoverage_loss_table(scores: Any, lambdas: Any) -> Any:
-    """Miscoverage loss L_i(λ) = 1{s_i > λ} for C_λ = {y : s(x, y) <= λ} (P3 §2.3).
+    """Miscoverage loss L_i(λ) = 1{s_i > λ} for C_λ = {y : s(x, y) <= λ} (Angelopoulos et al. §2.3).
 
     With B = 1, CRC on this table is split conformal prediction: λ̂ is the ⌈(n+1)(1-alpha)⌉-th
     smallest score when the grid contains the scores (and +∞).
@@ -110,16 +129,18 @@ def miscoverage_loss_table(scores: Any, lambdas: Any) -> Any:
     xp = bd.xp
     s = bd.asarray(scores, name="scores")
     lam = bd.asarray(lambdas, name="lambdas")
+    check_grid(lam, xp)
     return bd.out(xp.astype(s[:, None] > lam[None, :], bd.dtype))
 
 
+@capabilities()
 def insensitive_abs_loss_table(y: Any, y_pred: Any, lambdas: Any, *, clip: float | None = None) -> Any:
-    """λ-insensitive absolute error L_i(λ) = max(0, abs(y_i - f(x_i)) - λ) (P5 eq. (15)).
+    """λ-insensitive absolute error L_i(λ) = max(0, abs(y_i - f(x_i)) - λ) (Farinhas et al. eq. (15)).
 
     The loss of the interval C_λ(x) = [f(x) - λ, f(x) + λ]: the distance from y to the interval.
     Here λ is the *half*-width (the authors' ELEC2 code parametrises the full width 2λ).
     Bounded by B = 1 when abs(y - f) <= 1 + λ_min (targets and predictions in [0, 1]); pass
-    ``clip=B`` to use min(L, B), which keeps the CRC guarantee for the clipped loss.
+    ``clip=B`` (B > 0) to use min(L, B), which keeps the CRC guarantee for the clipped loss.
 
     Parameters
     ----------
@@ -128,7 +149,12 @@ def insensitive_abs_loss_table(y: Any, y_pred: Any, lambdas: Any, *, clip: float
     lambdas : array-like, shape (m,)
         Increasing grid of half-widths, λ >= 0.
     clip : float, optional
-        Upper clip B of the loss.
+        Upper clip B > 0 of the loss (a clip <= 0 would make every loss 0 or negative: refused).
+
+    Raises
+    ------
+    ValueError
+        Shapes that disagree, NaN/inf data, a NaN or non-increasing grid, ``clip`` <= 0 or NaN.
 
     Returns
     -------
@@ -143,16 +169,20 @@ def insensitive_abs_loss_table(y: Any, y_pred: Any, lambdas: Any, *, clip: float
     y_pred = v.check_array(y_pred, "y_pred", ndim=1, real=True)
     v.check_shape(y_pred, "y_pred", (y.shape[0],))
     lambdas = v.check_array(lambdas, "lambdas", ndim=1, real=True)
+    if clip is not None:
+        clip = v.check_positive(clip, "clip")  # the loss bound B: finite and > 0 (loss >= 0 = A)
     bd = Boundary(y, y_pred, lambdas)
     xp = bd.xp
     r = xp.abs(bd.asarray(y, name="y") - bd.asarray(y_pred, name="y_pred"))
     lam = bd.asarray(lambdas, name="lambdas")
+    check_grid(lam, xp)
     L = xp.clip(r[:, None] - lam[None, :], min=0.0)
     if clip is not None:
-        L = xp.clip(L, max=v.check_in_range(clip, "clip"))
+        L = xp.clip(L, max=clip)
     return bd.out(L)
 
 
+@capabilities()
 def loss_table(loss: Callable[[float], Any], lambdas: Any) -> Any:
     """Generic builder: column j is ``loss(λ_j)``, the n calibration losses at grid point λ_j.
 
@@ -171,8 +201,11 @@ def loss_table(loss: Callable[[float], Any], lambdas: Any) -> Any:
 
     Raises
     ------
+    TypeError
+        ``loss`` is not callable, or returns something that is not a real numeric array.
     ValueError
-        If ``loss`` returns arrays of varying length or non-1-D arrays.
+        If ``loss`` returns arrays of varying length or non-1-D arrays, or the grid is NaN or not
+        strictly increasing.
 
     Examples
     --------
@@ -182,13 +215,16 @@ def loss_table(loss: Callable[[float], Any], lambdas: Any) -> Any:
     array([[1., 0., 0.],
            [1., 1., 0.]])
     """
+    v.check_callable(loss, "loss")
     lambdas = v.check_array(lambdas, "lambdas", ndim=1, finite=False, real=True)
+    grid_bd = Boundary(lambdas)
+    check_grid(grid_bd.asarray(lambdas, name="lambdas"), grid_bd.xp)
     columns = []
     for j, lam in enumerate(to_numpy(lambdas).tolist()):
         col = v.check_array(loss(float(lam)), f"loss(lambdas[{j}])", ndim=1, min_size=0, finite=False, real=True)
         if columns and col.shape != columns[0].shape:
-            raise ValueError(f"loss must return arrays of one length n; got {columns[0].shape} at lambdas[0] "
-                             f"and {col.shape} at lambdas[{j}]")
+            raise ValueError(f"loss must return arrays of one length n; got shape {tuple(columns[0].shape)} at "
+                             f"lambdas[0] and {tuple(col.shape)} at lambdas[{j}]")
         columns.append(col)
     bd = Boundary(columns[0])
     xp = bd.xp

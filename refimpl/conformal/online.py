@@ -23,6 +23,12 @@ synthetic and ELEC2 experiments) the whole table changes and the batch
 :func:`refimpl.conformal.crc_lambda_hat` is needed.
 
 Notation: S (m,) weighted loss sums, N = N_w the effective size, rho the decay, B the loss bound.
+
+Provenance
+----------
+[R] The recursion is not in the papers: it is derived here from Farinhas et al.'s eqs. (10)-(11)
+with exponential weights, and tested to agree with the batch :func:`crc_lambda_hat` at every step
+(tests/conformal/test_online_regions.py).
 """
 
 from __future__ import annotations
@@ -32,14 +38,15 @@ from typing import Any
 from array_api_compat import array_namespace, device
 
 from refimpl import _validate as v
-from refimpl.backends import Boundary, leaf_kernel
+from refimpl.backends import Boundary, capabilities, leaf_kernel
 
-from ._checks import check_bounds
-from .crc import CRCResult, _check_grid, _raise_defects, crc_risk_sums, result_from_sums
+from ._checks import check_alpha, check_bounds, check_grid, check_table_matches_grid
+from .crc import CRCResult, _raise_defects, crc_risk_sums, result_from_sums
 
 __all__ = ["OnlineCRC", "online_crc_path", "online_crc_scan"]
 
 
+@capabilities()
 class OnlineCRC:
     """Running state of non-X CRC with exponential weights (O(m) memory and time per update).
 
@@ -76,13 +83,13 @@ class OnlineCRC:
 
     def __init__(self, lambdas: Any, alpha: float, rho: float, *, B: float = 1.0, A: float = 0.0) -> None:
         self.A, self.B = check_bounds(A, B)
-        self.alpha = v.check_in_range(alpha, "alpha", self.A, self.B, low_inclusive=True, high_inclusive=True)
+        self.alpha = check_alpha(alpha, "alpha", self.A, self.B, inclusive=True)
         self.rho = v.check_in_range(rho, "rho", 0.0, 1.0, high_inclusive=True)
         lambdas = v.check_array(lambdas, "lambdas", ndim=1, finite=False, real=True)
         self._bd = Boundary(lambdas)
         xp = self._bd.xp
         self.lambdas = self._bd.asarray(lambdas, name="lambdas")
-        _check_grid(self.lambdas, xp)
+        check_grid(self.lambdas, xp)
         self.S = xp.zeros(self.lambdas.shape[0], dtype=self.lambdas.dtype, device=device(self.lambdas))
         self.N_w = 0.0
         self.n = 0
@@ -115,7 +122,7 @@ class OnlineCRC:
 
     def _check_row(self, losses: Any) -> Any:
         losses = v.check_array(losses, "losses", ndim=1, finite=False, real=True)
-        v.check_shape(losses, "losses", (self.lambdas.shape[0],))
+        check_table_matches_grid(losses, self.lambdas)
         row = self._bd.asarray(losses, name="losses")
         xp = self._bd.xp
         _, defects = crc_risk_sums.reference(row[None, :], xp.ones(1, dtype=row.dtype, device=device(row)),
@@ -153,6 +160,7 @@ def online_crc_scan(losses: Any, rho: float, B: float, alpha: float) -> Any:
     return xp.stack(counts)
 
 
+@capabilities()
 def online_crc_path(losses: Any, lambdas: Any, alpha: float, rho: float, *, B: float = 1.0,
                     A: float = 0.0) -> tuple[Any, Any]:
     """λ̂_t for t = 1..T over a stream of calibration points, by the O(m)-per-step recursion.
@@ -189,16 +197,16 @@ def online_crc_path(losses: Any, lambdas: Any, alpha: float, rho: float, *, B: f
     (array([1. , 0.5, 0.5]), array([False,  True,  True]))
     """
     A, B = check_bounds(A, B)
-    alpha = v.check_in_range(alpha, "alpha", A, B, low_inclusive=True, high_inclusive=True)
+    alpha = check_alpha(alpha, "alpha", A, B, inclusive=True)
     rho = v.check_in_range(rho, "rho", 0.0, 1.0, high_inclusive=True)
     losses = v.check_array(losses, "losses", ndim=2, finite=False, real=True)
     lambdas = v.check_array(lambdas, "lambdas", ndim=1, finite=False, real=True)
-    v.check_shape(losses, "losses", (None, lambdas.shape[0]))
+    check_table_matches_grid(losses, lambdas)
     bd = Boundary(losses, lambdas)
     xp = bd.xp
     L = bd.asarray(losses, name="losses")
     lam = bd.asarray(lambdas, name="lambdas")
-    _check_grid(lam, xp)
+    check_grid(lam, xp)
     _, defects = crc_risk_sums(L, xp.ones(L.shape[0], dtype=L.dtype, device=device(L)), A, B, False)
     if any(defects):
         _raise_defects(defects, A, B)

@@ -37,6 +37,15 @@ Sharing the arithmetic with :func:`refimpl.conformal.crc_lambda_hat` makes the i
 weighted quantile" hold exactly whenever the weight sums are exact in floating point (unit or
 dyadic weights); for general weights they can differ only when a bound ties alpha to within
 rounding.
+
+Provenance
+----------
+[V] The order statistic and the weighted quantile are checked against the papers' definitions
+(Farinhas et al. eqs. (1)-(4)), against brute force (tests/conformal/_oracles.py) and against
+MAPIE and crepes (claims C-7, C-8). [R] The exact-rational rank rule of
+:func:`order_statistic_rank` and the decimal conversion of :func:`alpha_from_confidence` are ours
+(the papers work in exact arithmetic); see the floating-point note of the docs,
+:ref:`conformal-floating-point`.
 """
 
 from __future__ import annotations
@@ -48,20 +57,21 @@ import array_api_extra as xpx
 from array_api_compat import array_namespace, device
 
 from refimpl import _validate as v
-from refimpl.backends import Boundary, leaf_kernel
+from refimpl.backends import Boundary, capabilities, leaf_kernel
 
-from ._checks import check_weights
+from ._checks import check_alpha, check_weights
 
 __all__ = ["alpha_from_confidence", "conformal_quantile", "order_statistic_rank", "weighted_quantile_scan"]
 
 
+@capabilities()
 def order_statistic_rank(n: int, alpha: float) -> int:
     """Rank k = ⌈(n+1)(1-alpha)⌉ of the split-CP order statistic, free of float off-by-one errors.
 
-    The naive ``math.ceil((n + 1) * (1 - alpha))`` is wrong whenever (n+1)(1-alpha) is an integer
-    that floating point misses: for n = 9, alpha = 0.7 it gives 4 instead of 3, because
-    1 - 0.7 = 0.30000000000000004. crepes' ``floor((1 - confidence)(n + 1))`` has the mirror
-    problem (Pitfall in spec §5.3). Here
+    The textbook ``math.ceil((n + 1) * (1 - alpha))`` is wrong in floating point whenever
+    (n+1)(1-alpha) is an integer that floating point misses (see :ref:`conformal-floating-point`):
+    for n = 9, alpha = 0.7 it gives 4 instead of 3, because 1 - 0.7 = 0.30000000000000004.
+    crepes' ``floor((1 - confidence)(n + 1))`` has the mirror problem (claim C-8). Here
 
         c = max{ c in {0, .., n+1} : fl(c / (n+1)) <= alpha },     k = n + 1 - c,
 
@@ -88,8 +98,11 @@ def order_statistic_rank(n: int, alpha: float) -> int:
     >>> order_statistic_rank(9, 0.7), order_statistic_rank(19, 0.1), order_statistic_rank(5, 0.1)
     (3, 18, 6)
     """
-    n = v.check_int(n, "n", low=1)
-    alpha = v.check_in_range(alpha, "alpha", 0.0, 1.0)
+    return _rank(v.check_int(n, "n", low=1), check_alpha(alpha))
+
+
+def _rank(n: int, alpha: float) -> int:
+    """:func:`order_statistic_rank` without the checks (n >= 1, 0 < alpha < 1)."""
     m = n + 1
     c = min(max(math.floor(alpha * m), 0), m)  # first guess, then exact correction
     while c < m and (c + 1) / m <= alpha:
@@ -99,6 +112,7 @@ def order_statistic_rank(n: int, alpha: float) -> int:
     return m - c
 
 
+@capabilities()
 def alpha_from_confidence(confidence_level: float) -> float:
     """alpha = 1 - confidence_level, computed on the decimals the two numbers print as.
 
@@ -114,7 +128,7 @@ def alpha_from_confidence(confidence_level: float) -> float:
     """
     from decimal import Decimal
 
-    level = v.check_in_range(confidence_level, "confidence_level", 0.0, 1.0)
+    level = v.check_in_range(confidence_level, "confidence_level", 0.0, 1.0)  # e.g. 0.9, not 90
     return float(Decimal(1) - Decimal(repr(level)))
 
 
@@ -123,7 +137,8 @@ def weighted_quantile_scan(scores: Any, weights: Any, alpha: float) -> float:
     """Weighted split-conformal quantile with the test mass at +∞ (Barber et al.; Farinhas eq. (4)).
 
     Reference kernel (array API): sort once, accumulate the tail mass, count the infeasible
-    positions. Twins: ``backends/numba/conformal.py`` (weighted quickselect, O(n) expected).
+    positions. Twins: ``backends/numba/conformal.py`` (weighted quickselect, O(n) expected) and
+    ``backends/numpy/conformal.py`` (sampled bracket, then this scan on the bracket only).
 
     Parameters
     ----------
@@ -160,8 +175,13 @@ def weighted_quantile_scan(scores: Any, weights: Any, alpha: float) -> float:
     return math.inf if n_bad == n else float(s[n_bad])
 
 
+@capabilities()
 def conformal_quantile(scores: Any, alpha: float, weights: Any = None) -> float:
     """Split-CP threshold q̂: the ⌈(n+1)(1-alpha)⌉-th smallest score, or the nexCP weighted quantile.
+
+    The rank is computed exactly (:func:`order_statistic_rank`); a textbook
+    ⌈(n+1)(1-alpha)⌉ in floating point is wrong at integer (n+1)·alpha, see
+    :ref:`conformal-floating-point`.
 
     Unit weights (``weights=None``, split CP; Farinhas et al. eqs. (1)-(2)):
 
@@ -195,8 +215,10 @@ def conformal_quantile(scores: Any, alpha: float, weights: Any = None) -> float:
     Raises
     ------
     ValueError
-        Empty or non-1-D ``scores``, NaN/inf scores, alpha outside (0, 1), weights of the wrong
-        length, non-finite or outside [0, 1].
+        Empty or non-1-D ``scores``, NaN/inf scores, alpha outside (0, 1) (with a hint when it
+        looks like a percentage), weights of the wrong length, non-finite or outside [0, 1].
+    TypeError
+        Non-numeric or complex ``scores``/``weights`` (None, strings), a non-real ``alpha``.
 
     References
     ----------
@@ -212,13 +234,13 @@ def conformal_quantile(scores: Any, alpha: float, weights: Any = None) -> float:
     4.0
     """
     scores = v.check_array(scores, "scores", ndim=1, real=True)
-    alpha = v.check_in_range(alpha, "alpha", 0.0, 1.0)
+    alpha = check_alpha(alpha)
     bd = Boundary(scores, weights)
     xp = bd.xp
     s = bd.asarray(scores, name="scores")
     n = s.shape[0]
     if weights is None:
-        k = order_statistic_rank(n, alpha)
+        k = _rank(n, alpha)
         if k > n:
             return math.inf
         return float(xpx.partition(s, k - 1, xp=xp)[k - 1])

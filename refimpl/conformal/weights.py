@@ -19,6 +19,13 @@ Notation
 ``kappa``      inverse temperature of the max-entropy weights (kappa > 0)
 ``rho``        decay factor of exponential weights, 0 < rho <= 1
 =============  ===========================================================================
+
+Provenance
+----------
+[V] Exponential weights and the coverage-gap bound are the papers' formulas (Barber et al.;
+Farinhas et al. eq. (12)). [R] The max-entropy weights: the paper's eq. (13) prints the exponent
+with an inverse temperature although its objective implies a temperature; the convention chosen
+here is stated in :func:`maxent_weights`.
 """
 
 from __future__ import annotations
@@ -26,13 +33,14 @@ from __future__ import annotations
 from typing import Any
 
 from refimpl import _validate as v
-from refimpl.backends import Boundary
+from refimpl.backends import Boundary, capabilities
 
-from ._checks import check_bounds, check_weights
+from ._checks import check_alpha, check_bounds, check_weights
 
 __all__ = ["coverage_gap_bound", "exponential_weights", "maxent_weights", "normalized_weights"]
 
 
+@capabilities()
 def exponential_weights(n: int, rho: float) -> Any:
     """Exponential-decay weights w_i = rho^(n+1-i), i = 1..n, most recent calibration point last.
 
@@ -71,6 +79,7 @@ def exponential_weights(n: int, rho: float) -> Any:
     return bd.out(rho**exponents)
 
 
+@capabilities()
 def maxent_weights(d: Any, kappa: float, *, A: float = 0.0, B: float = 1.0) -> Any:
     """Maximum-entropy raw weights w_i = exp(-kappa (B - A) d_i) (Farinhas et al. §3.2, eq. (13)).
 
@@ -124,6 +133,7 @@ def maxent_weights(d: Any, kappa: float, *, A: float = 0.0, B: float = 1.0) -> A
     return bd.out(xp.exp(-kappa * (B - A) * d))
 
 
+@capabilities()
 def normalized_weights(weights: Any) -> tuple[Any, float]:
     """Normalised weights w~_i = w_i / (1 + Σ w_k) and the test point's w~_{n+1} = 1 / (1 + Σ w_k).
 
@@ -154,6 +164,7 @@ def normalized_weights(weights: Any) -> tuple[Any, float]:
     return bd.out(w / Z), 1.0 / Z
 
 
+@capabilities()
 def coverage_gap_bound(weights: Any, d: Any, alpha: float, *, A: float = 0.0, B: float = 1.0) -> float:
     """Risk bound of non-X CRC, alpha + (B - A) Σ_i w~_i d_i (Farinhas et al. Theorem 1, eq. (12)).
 
@@ -186,7 +197,7 @@ def coverage_gap_bound(weights: Any, d: Any, alpha: float, *, A: float = 0.0, B:
     d = v.check_array(d, "d", ndim=1, real=True)
     v.check_shape(d, "d", (weights.shape[0],))
     A, B = check_bounds(A, B)
-    alpha = v.check_in_range(alpha, "alpha", A, B, low_inclusive=True, high_inclusive=True)
+    alpha = check_alpha(alpha, "alpha", A, B, inclusive=True)
     bd = Boundary(weights, d)
     xp = bd.xp
     w = check_weights(weights, None, bd)

@@ -13,6 +13,16 @@ level of 0.8 means alpha = 0.2 exactly.
 
 Non-exchangeable data: pass raw ``weights`` in [0, 1] to ``conformalize`` (e.g.
 :func:`refimpl.conformal.exponential_weights`) for the nexCP / non-X CRC variants.
+
+Backends: the thresholds are computed on the active backend by the pure functions; the wrappers
+themselves follow MAPIE's conventions and hold NumPy arrays (estimator outputs go through
+``numpy.asarray``, intervals and sets are NumPy arrays), so they are declared ``"host"`` on the
+non-NumPy backends.
+
+Provenance
+----------
+[V] No algorithm of their own; conventions checked against MAPIE 1.x (claim C-7 compares the
+intervals). [R] Nothing reconstructed.
 """
 
 from __future__ import annotations
@@ -23,6 +33,7 @@ from typing import Any
 import numpy as np
 
 from refimpl import _validate as v
+from refimpl.backends import capabilities
 
 from .crc import CRCResult, crc_lambda_hat
 from .losses import fnr_loss_table
@@ -35,6 +46,9 @@ from .regions import (
     normalized_residual_scores,
 )
 
+_HOST = ("the wrapper follows MAPIE's NumPy conventions (estimator outputs through numpy.asarray, "
+         "NumPy intervals and sets); the thresholds are computed on the active backend")
+
 __all__ = [
     "MultiLabelRiskController",
     "MultiOutputConformalRegressor",
@@ -43,11 +57,23 @@ __all__ = [
 ]
 
 
+def _level(value: Any, name: str) -> float:
+    """A confidence level in (0, 1); a percentage gets a hint (0.9 for 90 %)."""
+    try:
+        return v.check_in_range(value, name, 0.0, 1.0)
+    except ValueError as exc:
+        if float(value) > 1.0:
+            raise ValueError(f"{exc} ({name} is a fraction: 0.9 for 90 %)") from None
+        raise
+
+
 def _levels(confidence_level: float | Sequence[float]) -> tuple[float, ...]:
+    if confidence_level is None or isinstance(confidence_level, str):
+        raise TypeError(f"confidence_level must be a float or a list of floats in (0, 1); got {confidence_level!r}")
     levels = (confidence_level,) if np.isscalar(confidence_level) else tuple(confidence_level)
     if not levels:
         raise ValueError("confidence_level must be a float or a non-empty list of floats in (0, 1)")
-    return tuple(v.check_in_range(c, "confidence_level", 0.0, 1.0) for c in levels)
+    return tuple(_level(c, "confidence_level") for c in levels)
 
 
 def _require(obj: Any, method: str, role: str) -> None:
@@ -80,6 +106,7 @@ class _Base:
         return tuple(conformal_quantile(scores, alpha_from_confidence(c), weights) for c in self._levels)
 
 
+@capabilities(host_only=_HOST)
 class SplitConformalRegressor(_Base):
     """Split-CP intervals for a fitted regressor (absolute or normalised residual score).
 
@@ -139,6 +166,7 @@ class SplitConformalRegressor(_Base):
         return y_pred, np.stack([y_pred[:, None] - half, y_pred[:, None] + half], axis=1)
 
 
+@capabilities(host_only=_HOST)
 class SplitConformalClassifier(_Base):
     """Split-CP classification sets with the LAC score 1 - p_y(x).
 
@@ -173,6 +201,7 @@ class SplitConformalClassifier(_Base):
         return self.estimator.predict(X), sets
 
 
+@capabilities(host_only=_HOST)
 class MultiOutputConformalRegressor(_Base):
     """Multi-output split CP with a norm score: the region {y : ‖y - f(x)‖ <= τ} (Tasar 2025).
 
@@ -206,6 +235,7 @@ class MultiOutputConformalRegressor(_Base):
         return self.estimator.predict(X), np.asarray(self.quantiles_)
 
 
+@capabilities(host_only=_HOST)
 class MultiLabelRiskController:
     """Conformal risk control of the multilabel false-negative rate (CRC; non-X CRC with weights).
 
@@ -225,8 +255,11 @@ class MultiLabelRiskController:
 
     def __init__(self, estimator: Any, target_level: float = 0.9, lambdas: Any = None) -> None:
         self.estimator = estimator
-        self.target_level = v.check_in_range(target_level, "target_level", 0.0, 1.0)
-        self.lambdas = np.linspace(0.0, 1.0, 101) if lambdas is None else np.asarray(lambdas, dtype=float)
+        self.target_level = _level(target_level, "target_level")
+        if lambdas is None:
+            self.lambdas = np.linspace(0.0, 1.0, 101)
+        else:  # checked here (numeric, 1-D, finite); the grid order is checked by fnr_loss_table
+            self.lambdas = np.asarray(v.check_array(lambdas, "lambdas", ndim=1, real=True), dtype=float)
         self.result_: CRCResult | None = None
 
     def _proba(self, X: Any) -> np.ndarray:

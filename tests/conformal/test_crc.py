@@ -137,7 +137,7 @@ def test_monotonize_is_suffix_max():
     "losses, lambdas, alpha, kwargs, match",
     [
         (np.zeros((0, 3)), [0.0, 1.0, 2.0], 0.1, {}, "empty calibration set"),
-        (np.zeros((2, 3)), [0.0, 1.0], 0.1, {}, r"losses must have shape \(any, 2\)"),
+        (np.zeros((2, 3)), [0.0, 1.0], 0.1, {}, r"lambdas and losses disagree: lambdas has 2 grid points but losses has 3 columns"),
         (np.zeros(3), [0.0, 1.0, 2.0], 0.1, {}, "2-D"),
         ([[0.5, np.nan]], [0.0, 1.0], 0.1, {}, "losses must be finite; got 1 NaN"),
         ([[np.inf, 0.0]], [0.0, 1.0], 0.1, {}, "losses must be finite"),
@@ -157,7 +157,7 @@ def test_monotonize_is_suffix_max():
         ([[0.5, 0.0]], [0.0, 1.0], 0.1, dict(weights=[1.2]), r"weights must lie in \[0, 1\]"),
         ([[0.5, 0.0]], [0.0, 1.0], 0.1, dict(weights=[-1.0]), r"weights must lie in \[0, 1\]"),
         ([[0.5, 0.0]], [0.0, 1.0], 0.1, dict(weights=[np.nan]), "weights must contain only finite"),
-        ([[0.5, 0.0]], [0.0, 1.0], 0.1, dict(weights=[1.0, 1.0]), r"weights must have shape \(1\)"),
+        ([[0.5, 0.0]], [0.0, 1.0], 0.1, dict(weights=[1.0, 1.0]), r"weights must have shape \(1,\)"),
         ([[0.5, 0.0]], [0.0, 1.0], 0.1, dict(weights=[0.0]), "must not all be zero"),
     ],
 )

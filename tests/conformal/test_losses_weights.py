@@ -87,7 +87,7 @@ def test_loss_builders_bad_input():
         fnr_loss_table(np.zeros((2, 2)), np.zeros((2, 3)), [0.0, 1.0])
     with pytest.raises(ValueError, match="scores must contain only finite"):
         fnr_loss_table([[np.nan]], [[1]], [0.0])
-    with pytest.raises(ValueError, match=r"y_pred must have shape \(2\)"):
+    with pytest.raises(ValueError, match=r"y_pred must have shape \(2,\)"):
         insensitive_abs_loss_table([1.0, 2.0], [1.0], [0.0])
 
 

@@ -143,7 +143,7 @@ def test_backend_agreement(backend, data):
         (dict(scores=[1.0, 2.0], alpha=1.0), r"alpha must lie in \(0, 1\)"),
         (dict(scores=[1.0, 2.0], alpha=1.5), r"alpha must lie in \(0, 1\)"),
         (dict(scores=[1.0, 2.0], alpha=float("nan")), "alpha"),
-        (dict(scores=[1.0, 2.0], alpha=0.1, weights=[1.0]), r"weights must have shape \(2\)"),
+        (dict(scores=[1.0, 2.0], alpha=0.1, weights=[1.0]), r"weights must have shape \(2,\)"),
         (dict(scores=[1.0, 2.0], alpha=0.1, weights=[1.0, 1.5]), r"weights must lie in \[0, 1\]"),
         (dict(scores=[1.0, 2.0], alpha=0.1, weights=[1.0, -0.1]), r"weights must lie in \[0, 1\]"),
         (dict(scores=[1.0, 2.0], alpha=0.1, weights=[1.0, np.nan]), "weights must contain only finite"),

@@ -21,8 +21,7 @@ import numpy as np
 from refimpl.backends import to_numpy
 from refimpl.conformal import conformal_quantile, crc_lambda_hat, miscoverage_loss_table
 
-from .._claims import ClaimContext, Outcome, claim
-
+from .._claims import ClaimContext, Outcome, Target, claim
 
 @claim(
     id="C-2",
@@ -30,16 +29,19 @@ from .._claims import ClaimContext, Outcome, claim
     title="exact identities: non-X CRC(w=1) = CRC; CRC(miscoverage) = split-CP order statistic; "
     "non-X CRC(miscoverage) = weighted quantile (incl. +inf)",
     reference="Angelopoulos et al. 2024 §2.3; Farinhas et al. 2024 eqs. (4), (6), (10)",
-    target="0 mismatches (exact equality)",
+    target=Target.equal(0, label="mismatches"),
     source="identity",
     per_backend=True,
+    seconds=(1.0, 2.0),  # measured on 2 cores (numpy 0.4 / 1.8 s; numba ~1 s more, compilation)
 )
 def exact_identities(ctx: ClaimContext) -> Outcome:
     rng = ctx.rng(2)
     n_cases = 100 if ctx.quick else 1000
     xb = ctx.backend.asarray
     mismatches, n_checks, n_inf = 0, 0, 0
-    for _ in range(n_cases):
+    for case in range(n_cases):
+        if case % 50 == 0:
+            ctx.progress(case, n_cases, "problems")
         n = int(rng.integers(1, 60))
         s = rng.integers(0, 15, n) / 4.0  # many ties
         w = rng.integers(0, 17, n) / 16.0
@@ -66,8 +68,8 @@ def exact_identities(ctx: ClaimContext) -> Outcome:
         mismatches += len(checks) - sum(checks)
         n_inf += (q == math.inf) + (q_w == math.inf)
     return Outcome(
-        measured=f"{mismatches} mismatches / {n_checks} checks",
-        passed=mismatches == 0,
+        measured=mismatches,
+        text=f"{mismatches} mismatches / {n_checks} checks",
         detail=f"{n_cases} random problems (n <= 59, tied scores, dyadic weights), {n_inf} +inf quantiles; "
         f"backend {ctx.backend.name}",
     )

@@ -1,10 +1,11 @@
 """C-1: non-X CRC on the synthetic multilabel time series of Farinhas et al. (§4.1, Table 2, Fig. 1).
 
-The experiment (spec §4.5, following the authors' notebook ``simulations/simulations.ipynb``):
+The experiment follows the authors' notebook ``simulations/simulations.ipynb``:
 M = 10 labels, p = 10 features, N = 2000 time steps, X_t ~ N(0, I), Y_t = 1{W_t X_t - 0.5 + σ ε_t > 0}
 with W_t = I (setting 1, σ = 0.1), two cyclic column shifts at t = 500 and 1500 (setting 2, σ = 1)
 and a linear drift from I to the twice-shifted matrix (setting 3, σ = 1). The notebook's unit noise
-in settings 2-3 (the paper's text says 0.1) is what reproduces Table 2 (spec §4.8).
+in settings 2-3 (the paper's text says 0.1) is what reproduces Table 2 (with σ = 0.1 the change-point
+and drift settings give FNRs far from the table).
 
 At every t = 200..1999 the history t' < t is split: odd t' (from 1) train ten independent
 L2-penalised logistic regressions (C = 1, intercept unpenalised: scikit-learn's defaults, solved
@@ -13,9 +14,10 @@ Scores f_k(x), sets C_λ = {k : f_k >= 1 - λ}, FNR loss, grid linspace(0, 1, 50
 alpha = 0.2. CRC uses unit weights, non-X CRC w_{t'} = 0.99^(t - t'). The test point's FNR at λ̂
 is recorded; an infeasible λ̂ is λ_max = 1 (every label with f >= 0, i.e. all labels).
 
-Target: mean over t >= 200 of the seed-averaged FNR within ±0.01 of Table 2 (10 seeds, full mode);
-quick mode uses 1 seed, evaluates every 4th time step and allows ±0.03 (between-seed s.d. of a
-seed's mean is 0.003-0.011, spec §4.5; the time subsample adds about 0.007).
+Targets (source: the paper's Table 2): C-1 (full mode) the mean over t >= 200 of the seed-averaged
+FNR within ±0.01 of Table 2 for each of the 6 (setting, method) pairs, 10 seeds. C-1q (quick mode)
+is the same experiment with 1 seed, every 4th time step, and ±0.03: the between-seed standard
+deviation of one seed's mean is 0.003-0.011 in our runs and the time subsample adds about 0.007.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import numpy as np
 
 from refimpl.conformal import crc_lambda_hat, exponential_weights, fnr_loss_table
 
-from .._claims import ClaimContext, Outcome, claim, pyplot
+from .._claims import ClaimContext, Outcome, Target, claim, pyplot
 
 N_STEPS, N_FEATURES, N_LABELS, WARMUP, BIAS, RHO, ALPHA = 2000, 10, 10, 200, -0.5, 0.99, 0.2
 GRID = np.linspace(0.0, 1.0, 50)
@@ -92,11 +94,13 @@ def _fnr_at(scores: np.ndarray, labels: np.ndarray, lam: float) -> float:
     return 0.0 if pos == 0 else float(np.sum(labels & (scores < 1.0 - lam)) / pos)
 
 
-def run_seed(rng: np.random.Generator, n_steps: int = N_STEPS, stride: int = 1) -> dict[str, np.ndarray]:
+def run_seed(rng: np.random.Generator, n_steps: int = N_STEPS, stride: int = 1,
+             progress=None) -> dict[str, np.ndarray]:
     """Per-step test FNR and λ̂ for both methods and the three settings, shape (3, #evaluated steps).
 
     ``stride`` > 1 evaluates only every stride-th time step (an unbiased subsample of the time mean;
     used by --quick). The data of every step are still generated, so the series are the same.
+    ``progress(done, total)`` is called every 50 evaluated steps.
     """
     X, Y = make_labels(rng)
     X1 = np.hstack([X, np.ones((N_STEPS, 1))])
@@ -106,6 +110,8 @@ def run_seed(rng: np.random.Generator, n_steps: int = N_STEPS, stride: int = 1) 
     T = len(times)
     out = {k: np.zeros((3, T)) for k in ("fnr_crc", "fnr_nonx", "lam_crc", "lam_nonx")}
     for step, t in enumerate(times):
+        if progress is not None and step % 50 == 0:
+            progress(step, T)
         n = t
         train = np.arange(1, int(np.ceil(n / 2) * 2 - 1), 2)  # the notebook's index ranges
         calib = np.arange(2, int(np.floor(n / 2) * 2), 2)
@@ -156,30 +162,68 @@ def _plot(path, mean: dict[str, np.ndarray], stride: int) -> None:
     plt.close(fig)
 
 
-@claim(
-    id="C-1",
-    family="conformal",
-    title="non-X CRC synthetic multilabel time series: mean FNR (3 settings x CRC / non-X CRC)",
-    reference="Farinhas et al. 2024, Table 2 and Fig. 1 (authors' notebook noise)",
-    target="each of 6 means within ±0.01 of Table 2 (10 seeds); --quick: 1 seed, every 4th step, ±0.03",
-    source="paper",
-)
-def synthetic_multilabel(ctx: ClaimContext) -> Outcome:
-    seeds, stride = (range(1), 4) if ctx.quick else (range(10), 1)
-    tol = 0.03 if ctx.quick else 0.01
-    runs = [run_seed(ctx.rng(seed), stride=stride) for seed in seeds]
+_KEYS = [(method, s) for method in TABLE2 for s in range(3)]
+
+
+def _key(method: str, s: int) -> str:
+    return f"{method}, {SETTINGS[s]}"
+
+
+def _targets(atol: float) -> dict[str, Target]:
+    return {_key(m, s): Target.close(TABLE2[m][s], atol=atol, label="mean FNR") for m, s in _KEYS}
+
+
+def _run(ctx: ClaimContext, n_seeds: int, stride: int) -> Outcome:
+    n_eval = len(range(WARMUP, N_STEPS, stride))
+    runs = []
+    for seed in range(n_seeds):
+        def step_progress(done, total, seed=seed):
+            ctx.progress(seed * n_eval + done, n_seeds * n_eval, "time steps")
+
+        runs.append(run_seed(ctx.rng(seed), stride=stride, progress=step_progress))
+    ctx.progress(n_seeds * n_eval, n_seeds * n_eval, "time steps")
     mean = {k: np.mean([r[k] for r in runs], axis=0) for k in runs[0]}
     got = {"CRC": mean["fnr_crc"].mean(axis=1), "non-X CRC": mean["fnr_nonx"].mean(axis=1)}
-    errors = [abs(got[m][s] - TABLE2[m][s]) for m in TABLE2 for s in range(3)]
+    errors = [abs(got[m][s] - TABLE2[m][s]) for m, s in _KEYS]
     path = ctx.figure_path("conformal_c1_fig1.png")
     if path is not None:
         _plot(path, mean, stride)
-    measured = "CRC " + " / ".join(f"{x:.3f}" for x in got["CRC"]) + "; non-X " + " / ".join(
+    text = "CRC " + " / ".join(f"{x:.3f}" for x in got["CRC"]) + "; non-X " + " / ".join(
         f"{x:.3f}" for x in got["non-X CRC"])
     lam = " / ".join(f"{x:.3f}" for x in mean["lam_nonx"].mean(axis=1))
+    seeds = "1 seed" if n_seeds == 1 else f"{n_seeds} seeds"
+    steps = "every time step" if stride == 1 else f"every {stride}th time step"
     return Outcome(
-        measured=measured,
-        passed=max(errors) <= tol,
-        detail=f"{len(runs)} seeds, every {stride}. step; max abs diff {max(errors):.4f}; paper CRC 0.191/0.246/0.225, non-X "
+        measured={_key(m, s): float(got[m][s]) for m, s in _KEYS},
+        text=text,
+        detail=f"{seeds}, {steps}; max abs diff {max(errors):.4f}; paper CRC 0.191/0.246/0.225, non-X "
         f"0.181/0.196/0.182; mean non-X lambda_hat {lam}",
     )
+
+
+@claim(
+    id="C-1",
+    family="conformal",
+    title="non-X CRC synthetic multilabel time series: mean FNR (3 settings x CRC / non-X CRC), 10 seeds",
+    reference="Farinhas et al. 2024, Table 2 and Fig. 1 (authors' notebook noise)",
+    target=_targets(0.01),
+    source="paper",
+    quick=False,
+    seconds=(0.0, 300.0),  # 40x the quick form's work (10 seeds, every step): extrapolated
+)
+def synthetic_multilabel(ctx: ClaimContext) -> Outcome:
+    return _run(ctx, 10, 1)
+
+
+@claim(
+    id="C-1q",
+    family="conformal",
+    title="non-X CRC synthetic multilabel time series, quick form: 1 seed, every 4th time step",
+    reference="Farinhas et al. 2024, Table 2 (authors' notebook noise); tolerance widened for 1 seed",
+    target=_targets(0.03),
+    source="paper",
+    full=False,
+    seconds=(7.5, 0.0),  # measured on 2 cores
+)
+def synthetic_multilabel_quick(ctx: ClaimContext) -> Outcome:
+    return _run(ctx, 1, 4)
