@@ -125,7 +125,7 @@ class Target:
 
     @classmethod
     def close(cls, value: float, *, atol: float = 0.0, rtol: float = 0.0, label: str = "") -> "Target":
-        """Pass when |measured - value| <= atol + rtol·|value|."""
+        """Pass when ``|measured - value| <= atol + rtol * |value|``."""
         return cls("close", float(value), float(atol), float(rtol), label)
 
     @classmethod
