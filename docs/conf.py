@@ -43,7 +43,11 @@ html_theme_options = {
     "footer_start": ["copyright"],
     "footer_end": [],
 }
-html_sidebars = {"**": ["sidebar-nav-bs"]}
+# no empty left column on the family pages (their navigation is the top bar and the page's table of
+# contents on the right); the gallery keeps its list of examples on the left
+# (exact page names, not a second wildcard: Sphinx warns when a page matches two wildcards)
+html_sidebars = {os.path.splitext(os.path.basename(p))[0]: []
+                 for p in glob.glob(os.path.join(os.path.dirname(__file__), "*.rst"))}
 html_show_sourcelink = False
 
 # The gallery: every examples/plot_*.py runs during the build and its figures go into the page.

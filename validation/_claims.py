@@ -152,7 +152,7 @@ class Target:
             return lo <= m <= hi
         # a few ulps of slack, so that 0.24 meets 0.27 ± 0.03 although 0.27 - 0.24 > 0.03 in binary
         slack = 4 * np.finfo(float).eps * max(abs(m), abs(self.value))  # type: ignore[arg-type]
-        return abs(m - self.value) <= self.atol + self.rtol * abs(self.value) + slack  # type: ignore[operator]
+        return bool(abs(m - self.value) <= self.atol + self.rtol * abs(self.value) + slack)  # type: ignore[operator]
 
     def describe(self) -> str:
         """The manifest text, e.g. ``"max rel. error ≤ 1e-12"`` or ``"mean FNR = 0.181 ± 0.01"``."""
