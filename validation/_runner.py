@@ -154,7 +154,7 @@ class _Progress:
         self.n = len(plan)
         self.start = time.perf_counter()
         self.tty = bool(getattr(stream, "isatty", lambda: False)())
-        self.prefix = ""
+        self.prefix = self.short = ""
         self.claim_start = self.start
         self.last_note = 0.0
         self.i = 0
@@ -170,15 +170,16 @@ class _Progress:
     def begin(self, i: int, c: Claim, backend: str) -> None:
         self.i = i
         self.claim_start = self.last_note = time.perf_counter()
-        self.prefix = f"[{i + 1:>3}/{self.n}] {c.family}/{c.id} ({backend}) {c.title}"
-        self._write(f"{self.prefix} ... (expected {format_duration(self.expected[i])}, run ETA "
-                    f"{format_duration(self.eta(i))})", final=False)
+        self.short = f"[{i + 1:>3}/{self.n}] {c.family}/{c.id} ({backend})"
+        self.prefix = f"{self.short} {c.title}"
+        self._write(f"{self.short} expected {format_duration(self.expected[i])}, run ETA "
+                    f"{format_duration(self.eta(i))}: {c.title}", final=False)
 
     def inside(self, done: int, total: int, unit: str) -> None:
         frac = min(max(done / total, 0.0), 1.0) if total > 0 else 0.0
         now = time.perf_counter()
-        note = f"{self.prefix} ... {done}/{total} {unit} ({format_duration(now - self.claim_start)}; run ETA " \
-               f"{format_duration(self.eta(self.i, frac))})"
+        note = f"{self.short} {done}/{total} {unit} after {format_duration(now - self.claim_start)}; run ETA " \
+               f"{format_duration(self.eta(self.i, frac))}"
         if self.tty:
             self._write(note, final=False)
         elif now - self.last_note >= 15.0:
@@ -318,7 +319,8 @@ def summary_line(records: list[ClaimRecord]) -> str:
     n = {v: sum(r.verdict == v for r in records) for v in _VERDICT_RANK}
     backends = list(dict.fromkeys(r.backend for r in records if r.backend))
     claims = len(_groups(records))
-    return (f"{n['PASS']} passed, {n['FAIL'] + n['ERROR']} failed, {n['SKIP']} skipped "
+    errors = f" ({n['ERROR']} of them {'an error' if n['ERROR'] == 1 else 'errors'})" if n["ERROR"] else ""
+    return (f"{n['PASS']} passed, {n['FAIL'] + n['ERROR']} failed{errors}, {n['SKIP']} skipped "
             f"({plural(len(records), 'run')} of {plural(claims, 'claim')} on {', '.join(backends) or 'no backend'}; "
             f"{sum(r.seconds for r in records):.1f} s)")
 
@@ -336,7 +338,7 @@ def _line_view(records: list[ClaimRecord]) -> list[str]:
 
 def _wrap(label: str, text: str, width: int, indent: int = 6) -> list[str]:
     """``label`` then ``text`` wrapped to ``width``, continuation lines aligned under the text."""
-    head = " " * indent + f"{label:<10}"
+    head = " " * indent + f"{label:<10}" + (" " if len(label) >= 10 else "")
     return textwrap.wrap(_one(text), width=max(width, len(head) + 20), initial_indent=head,
                          subsequent_indent=" " * len(head), break_long_words=True, break_on_hyphens=False) or [head]
 
@@ -346,8 +348,8 @@ def _block_view(records: list[ClaimRecord], width: int) -> list[str]:
     for group in _groups(records):
         first = group[0]
         verdict = max((r.verdict for r in group), key=_VERDICT_RANK.__getitem__)
-        lines += textwrap.wrap(_one(f"{verdict:<5} {first.family}/{first.id}  {first.title}"), width=width,
-                               subsequent_indent=" " * 6)
+        lines += textwrap.wrap(f"{verdict:<5} " + _one(f"{first.family}/{first.id}  {first.title}"), width=width,
+                               subsequent_indent=" " * 6, replace_whitespace=True, drop_whitespace=True)
         if first.target is not None:
             lines += _wrap("target", f"{first.target_text} [{first.source}]", width)
         if first.reference:

@@ -165,3 +165,16 @@ def test_cli_help_is_plain_text():
     texts += [p.format_help() for p in sub.choices.values()]
     for text in texts:
         assert "``" not in text and ":func:" not in text, text
+
+
+def test_progress_on_a_terminal_rewrites_one_line(fake_claims, monkeypatch):
+    class Tty(io.StringIO):
+        def isatty(self):
+            return True
+
+    monkeypatch.setenv("COLUMNS", "100")
+    stream = Tty()
+    run_claims([fake_claims], quick=True, backend="numpy", progress=stream)
+    log = stream.getvalue()
+    assert "\r\033[K" in log and "3/3 seeds" in log and "run ETA" in log
+    assert log.count("\n") == 3  # one final line per claim
