@@ -32,7 +32,8 @@ bibtex_bibfiles = sorted(os.path.relpath(p, os.path.dirname(__file__))
 bibtex_default_style = "plain"
 bibtex_reference_style = "author_year"
 exclude_patterns = ["_build", "auto_examples/*.ipynb", "auto_examples/*.py", "auto_examples/*.zip",
-                    "auto_examples/*.md5", "auto_examples/*.codeobj.json", "sg_execution_times.rst"]
+                    "auto_examples/*.md5", "auto_examples/*.codeobj.json", "sg_execution_times.rst",
+                    "auto_examples/sg_execution_times.rst"]
 html_theme = "pydata_sphinx_theme"
 html_static_path = ["_static"]
 html_css_files = ["wide.css"]  # wider content column for equations, tables and code
@@ -63,6 +64,7 @@ sphinx_gallery_conf = {
     "backreferences_dir": None,
     "reset_modules": ("matplotlib",),
     "abort_on_example_error": True,
+    "write_computation_times": False,  # its page loads jQuery/DataTables from a CDN: not offline
 }
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # examples time small problems; one thread is steadier
 nitpicky = False
@@ -80,6 +82,7 @@ def _generate(app):
     """Write docs/generated/*.rst from the kernel registry and the claim manifest (never hand-edited)."""
     from refimpl.backends import BACKEND_NAMES, kernel_table
     from refimpl.validation import registered_claims
+    from refimpl.validation._runner import format_duration
 
     out = os.path.join(app.srcdir, "generated")
     os.makedirs(out, exist_ok=True)
@@ -94,11 +97,14 @@ def _generate(app):
         f.write("\n".join(rows) + "\n")
     claims = registered_claims()
     rows = [".. list-table::", "   :header-rows: 1", "", "   * - family / id", "     - claim", "     - reference",
-            "     - target", "     - modes"]
+            "     - target", "     - source", "     - modes (expected time per backend)"]
     for c in claims:
-        modes = ", ".join(m for m, on in (("quick", c.quick), ("full", c.full)) if on)
+        modes = ", ".join(f"{m} ({format_duration(t)})" for m, on, t in
+                          (("quick", c.quick, c.seconds[0]), ("full", c.full, c.seconds[1])) if on)
+        if c.per_backend:
+            modes += "; every backend"
         rows += [f"   * - {c.family} / {_esc(c.id)}", f"     - {_esc(c.title)}", f"     - {_esc(c.reference)}",
-                 f"     - {_esc(c.target_text)}", f"     - {modes}"]
+                 f"     - {_esc(c.target_text)}", f"     - {c.source}", f"     - {modes}"]
     with open(os.path.join(out, "claims.rst"), "w") as f:
         f.write("\n".join(rows) + "\n")
     with open(os.path.join(out, "claim_sources.rst"), "w") as f:
