@@ -158,6 +158,11 @@ class _Progress:
         self.claim_start = self.start
         self.last_note = 0.0
         self.i = 0
+        claims = len({(c.family, c.id) for c, _ in plan})
+        backends = list(dict.fromkeys(b for _, b in plan))
+        print(f"refimpl validate: {'quick' if quick else 'full'} mode, {plural(self.n, 'run')} of "
+              f"{plural(claims, 'claim')} on {', '.join(backends) or 'no backend'}; expected about "
+              f"{format_duration(sum(self.expected))} on 2 cores", file=stream, flush=True)
 
     def eta(self, i: int, fraction: float = 0.0) -> float:
         """Seconds left: the declared times of what remains, scaled by how fast this machine has been."""

@@ -177,4 +177,5 @@ def test_progress_on_a_terminal_rewrites_one_line(fake_claims, monkeypatch):
     run_claims([fake_claims], quick=True, backend="numpy", progress=stream)
     log = stream.getvalue()
     assert "\r\033[K" in log and "3/3 seeds" in log and "run ETA" in log
-    assert log.count("\n") == 3  # one final line per claim
+    assert log.count("\n") == 1 + 3  # the plan line, then one final line per claim
+    assert log.startswith("refimpl validate: quick mode, 3 runs of 3 claims on numpy; expected about")
