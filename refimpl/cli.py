@@ -92,6 +92,10 @@ def _cmd_list(quick_only: bool = False) -> int:
     from refimpl.validation._claims import DISCOVERY_ERRORS, plural, registered_claims
     from refimpl.validation._runner import format_duration, usable_backends
 
+    import shutil
+    import textwrap
+
+    width = shutil.get_terminal_size((100, 24)).columns
     claims = registered_claims()
     n_back = len(usable_backends())
     totals: dict[str, list[float]] = {}
@@ -99,7 +103,8 @@ def _cmd_list(quick_only: bool = False) -> int:
         modes = "/".join(m for m, on in (("quick", c.quick), ("full", c.full)) if on)
         times = f"{format_duration(c.seconds[0]) if c.quick else '-'} / {format_duration(c.seconds[1]) if c.full else '-'}"
         per = f" per backend x {n_back}" if c.per_backend else ""
-        print(f"{c.family}/{c.id} [{modes}; {times}{per}; {c.source}] {c.title} -- {c.reference} -- target {c.target_text}")
+        line = f"{c.family}/{c.id} [{modes}; {times}{per}; {c.source}] {c.title} -- {c.reference} -- target {c.target_text}"
+        print("\n".join(textwrap.wrap(line, width=width, subsequent_indent="    ", break_on_hyphens=False)))
         k = n_back if c.per_backend else 1
         t = totals.setdefault(c.family, [0.0, 0.0, 0])
         t[0] += k * c.seconds[0] * c.quick

@@ -87,7 +87,8 @@ def test_progress_inside_claims_and_eta(fake_claims):
     assert records[0].expected_seconds == 2.0
 
 
-def test_list_shows_expected_times_and_totals(fake_claims, capsys):
+def test_list_shows_expected_times_and_totals(fake_claims, capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "300")
     assert main(["validate", "--list"]) == 0
     out = capsys.readouterr().out
     assert re.search(r"zz_out/T-long \[quick/full; 2 s / 30 s; paper\]", out)
