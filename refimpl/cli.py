@@ -1,5 +1,6 @@
 """The ``refimpl`` command: ``refimpl info`` and ``refimpl validate``."""
 
+
 from __future__ import annotations
 
 import argparse
@@ -18,6 +19,10 @@ from .backends import (
     get_backend,
     use_backend,
 )
+
+DESCRIPTION = """Executable reference implementations of numerical algorithms from papers.
+'refimpl info' shows versions, backends, devices and BLAS threads; 'refimpl validate' runs the
+paper reproductions and prints a report."""
 
 BLAS_ENV = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
@@ -83,35 +88,84 @@ def cmd_info(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_validate(args: argparse.Namespace) -> int:
-    from refimpl.validation import format_table, registered_claims, run_claims, write_report
+def _cmd_list(quick_only: bool = False) -> int:
+    from refimpl.validation._claims import DISCOVERY_ERRORS, plural, registered_claims
+    from refimpl.validation._runner import format_duration, usable_backends
 
+    import shutil
+    import textwrap
+
+    width = shutil.get_terminal_size((100, 24)).columns
+    claims = registered_claims()
+    n_back = len(usable_backends())
+    totals: dict[str, list[float]] = {}
+    for c in claims:
+        modes = "/".join(m for m, on in (("quick", c.quick), ("full", c.full)) if on)
+        times = f"{format_duration(c.seconds[0]) if c.quick else '-'} / {format_duration(c.seconds[1]) if c.full else '-'}"
+        per = f" per backend x {n_back}" if c.per_backend else ""
+        line = f"{c.family}/{c.id} [{modes}; {times}{per}; {c.source}] {c.title} -- {c.reference} -- target {c.target_text}"
+        print("\n".join(textwrap.wrap(line, width=width, subsequent_indent="    ", break_on_hyphens=False)))
+        k = n_back if c.per_backend else 1
+        t = totals.setdefault(c.family, [0.0, 0.0, 0])
+        t[0] += k * c.seconds[0] * c.quick
+        t[1] += k * c.seconds[1] * c.full
+        t[2] += 1
+    for family, err in sorted(DISCOVERY_ERRORS.items()):
+        print(f"{family}: ERROR, the claims could not be imported: {err}")
+    print(f"expected run time on 2 cores ({plural(n_back, 'usable backend')} here; quick / full):")
+    for family, (q, f, n) in sorted(totals.items()):
+        print(f"  {family:<12} {plural(int(n), 'claim'):<10} {format_duration(q):>12} / {format_duration(f)}")
+    q = sum(t[0] for t in totals.values())
+    f = sum(t[1] for t in totals.values())
+    print(f"  {'total':<12} {plural(len(claims), 'claim'):<10} {format_duration(q):>12} / {format_duration(f)}")
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    import json
+    import shutil
+
+    from refimpl.validation import format_table, run_claims
+    from refimpl.validation._report import compare_reports, format_provenance, provenance, write_report
+
+    if args.compare:
+        try:
+            old, new = (json.loads(Path(p).read_text(encoding="utf-8")) for p in args.compare)
+        except (OSError, ValueError) as exc:
+            print(f"refimpl validate --compare: cannot read the reports: {exc}", file=sys.stderr)
+            return 2
+        lines, regressed = compare_reports(old, new, rtol=args.threshold)
+        print("\n".join(lines))
+        return 1 if regressed else 0
     if args.list:
-        for c in registered_claims():
-            modes = "/".join(m for m, on in (("quick", c.quick), ("full", c.full)) if on)
-            print(f"{c.family}/{c.id:<8} [{modes}] {c.title} — {c.reference} — target {c.target_text}")
-        return 0
+        return _cmd_list()
     report_dir = Path(args.report) if args.report else None
-    print(f"refimpl validate: {'quick' if args.quick else 'full'} mode, backend {get_backend().name}"
-          + (f", report to {report_dir}" if report_dir else ""), file=sys.stderr)
+    width = shutil.get_terminal_size((100, 24)).columns
+    argv = getattr(args, "argv", None)
     try:
         records = run_claims(args.families or None, quick=args.quick, backend=args.backend,
                              report_dir=report_dir, progress=sys.stderr)
     except ValueError as exc:
         print(f"refimpl validate: {exc}", file=sys.stderr)
         return 2
-    print(format_table(records))
+    prov = provenance(quick=args.quick, records=records, argv=argv)
+    import textwrap
+
+    for line in format_provenance(prov):  # wrapped, never cut
+        print("\n".join(textwrap.wrap(line, width=width, subsequent_indent="    ", break_on_hyphens=False)))
+    print()
+    print(format_table(records, width=width, view=args.view))
     for r in records:
         if r.error:
-            print(f"ERROR {r.family}/{r.id} ({r.backend}): {r.error}", file=sys.stderr)
+            print(f"ERROR {r.family}/{r.id} ({r.backend or 'import'}): {r.error}", file=sys.stderr)
     if report_dir is not None:
-        path = write_report(records, report_dir, quick=args.quick)
-        print(f"report written to {path}")
+        path = write_report(records, report_dir, quick=args.quick, prov=prov)
+        print(f"report written to {path} (and {path.with_suffix('.json').name})")
     return 1 if any(r.failed for r in records) else 0
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="refimpl", description=__doc__)
+    parser = argparse.ArgumentParser(prog="refimpl", description=DESCRIPTION)  # plain text: no RST markup
     parser.add_argument("--backend", choices=None, metavar="NAME",
                         help=f"backend to use instead of REFIMPL_BACKEND ({', '.join(BACKEND_NAMES)})")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -123,14 +177,23 @@ def build_parser() -> argparse.ArgumentParser:
     val.add_argument("--quick", action="store_true", help="small problems, about 2 minutes for all families")
     val.add_argument("--backend", metavar="NAME", default=argparse.SUPPRESS,
                      help=f"run under this backend ({', '.join(BACKEND_NAMES)}); default REFIMPL_BACKEND or numpy")
-    val.add_argument("--report", metavar="DIR", help="write report.md and PNG figures into DIR")
-    val.add_argument("--list", action="store_true", help="list the claims (the manifest) and exit")
+    val.add_argument("--report", metavar="DIR", help="write report.md, report.json and PNG figures into DIR")
+    val.add_argument("--list", action="store_true",
+                     help="list the claims (the manifest) with their expected run times, and exit")
+    val.add_argument("--view", choices=("auto", "lines", "blocks"), default="auto",
+                     help="result layout: one line per claim, or one wrapped block per claim "
+                          "(default auto: lines when they fit the terminal width, COLUMNS honoured)")
+    val.add_argument("--compare", nargs=2, metavar=("OLD.json", "NEW.json"),
+                     help="print what changed between two report.json files; exit 1 when a PASS became a failure")
+    val.add_argument("--threshold", type=float, default=0.1, metavar="RTOL",
+                     help="with --compare: report measured values that moved by more than this fraction (0.1)")
     val.set_defaults(func=cmd_validate)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)
     if not hasattr(args, "backend"):
         args.backend = None
     try:

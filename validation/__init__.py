@@ -5,7 +5,9 @@ A claim is a function decorated with :func:`claim`; see :mod:`refimpl.validation
 """
 
 from ._claims import Claim, ClaimContext, ClaimSkipped, Outcome, claim, discover, pyplot, registered_claims
-from ._runner import ClaimRecord, format_table, run_claims, write_report
+from ._claims import Target, plural
+from ._report import compare_reports, provenance, write_report
+from ._runner import ClaimRecord, format_table, run_claims
 
 __all__ = [
     "Claim",
@@ -13,9 +15,13 @@ __all__ = [
     "ClaimRecord",
     "ClaimSkipped",
     "Outcome",
+    "Target",
     "claim",
+    "compare_reports",
     "discover",
     "format_table",
+    "plural",
+    "provenance",
     "pyplot",
     "registered_claims",
     "run_claims",

@@ -36,6 +36,7 @@ import numpy as np
 from refimpl.backends import Backend, check_rng
 
 __all__ = [
+    "DISCOVERY_ERRORS",
     "SOURCES",
     "Claim",
     "ClaimContext",
@@ -46,8 +47,10 @@ __all__ = [
     "claim",
     "describe_targets",
     "discover",
+    "plural",
     "pyplot",
     "registered_claims",
+    "target_to_json",
 ]
 
 #: The kinds of evidence a claim's target can rest on (``source=`` of :func:`claim`).
@@ -122,7 +125,7 @@ class Target:
 
     @classmethod
     def close(cls, value: float, *, atol: float = 0.0, rtol: float = 0.0, label: str = "") -> "Target":
-        """Pass when |measured - value| <= atol + rtol·|value|."""
+        """Pass when ``|measured - value| <= atol + rtol * |value|``."""
         return cls("close", float(value), float(atol), float(rtol), label)
 
     @classmethod
@@ -149,7 +152,7 @@ class Target:
             return lo <= m <= hi
         # a few ulps of slack, so that 0.24 meets 0.27 ± 0.03 although 0.27 - 0.24 > 0.03 in binary
         slack = 4 * np.finfo(float).eps * max(abs(m), abs(self.value))  # type: ignore[arg-type]
-        return abs(m - self.value) <= self.atol + self.rtol * abs(self.value) + slack  # type: ignore[operator]
+        return bool(abs(m - self.value) <= self.atol + self.rtol * abs(self.value) + slack)  # type: ignore[operator]
 
     def describe(self) -> str:
         """The manifest text, e.g. ``"max rel. error ≤ 1e-12"`` or ``"mean FNR = 0.181 ± 0.01"``."""
@@ -169,6 +172,15 @@ class Target:
         return f"{what} = {_fmt(self.value)}" + (" " + " ".join(tol) if tol else " exactly")  # type: ignore[arg-type]
 
 
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """``"1 seed"``, ``"3 seeds"``, ``"0 seeds"`` (``many`` for irregular plurals).
+
+    >>> plural(1, "seed"), plural(3, "seed"), plural(2, "matrix", "matrices")
+    ('1 seed', '3 seeds', '2 matrices')
+    """
+    return f"{n} {word if n == 1 else (many or word + 's')}"
+
+
 Targets = Union[Target, Mapping[str, Target]]
 Measured = Union[float, Mapping[str, float]]
 
@@ -178,6 +190,19 @@ def describe_targets(target: Targets) -> str:
     if isinstance(target, Target):
         return target.describe()
     return "; ".join(f"{key}: {t.describe()}" for key, t in target.items())
+
+
+def target_to_json(target: Targets) -> dict:
+    """A target (or a named set) as JSON data: ``op``, ``value``, ``atol``, ``rtol``, ``label``, ``text``.
+
+    >>> target_to_json(Target.at_most(1e-12, label="err"))
+    {'op': '<=', 'value': 1e-12, 'atol': 0.0, 'rtol': 0.0, 'label': 'err', 'text': 'err ≤ 1e-12'}
+    """
+    if isinstance(target, Target):
+        value = list(target.value) if isinstance(target.value, tuple) else target.value
+        return {"op": target.op, "value": value, "atol": target.atol, "rtol": target.rtol, "label": target.label,
+                "text": target.describe()}
+    return {"named": {key: target_to_json(t) for key, t in target.items()}, "text": describe_targets(target)}
 
 
 def _as_number(value: object, where: str) -> float:
@@ -301,6 +326,9 @@ def claim(
     """
     if source not in SOURCES:
         raise ValueError(f"source must be one of {', '.join(SOURCES)}; got {source!r}")
+    if (not isinstance(seconds, (tuple, list)) or len(seconds) != 2
+            or not all(isinstance(s, numbers.Real) and s >= 0 for s in seconds)):
+        raise ValueError(f"seconds of claim {family}/{id} must be (quick_s, full_s), two numbers >= 0; got {seconds!r}")
     if not (isinstance(target, Target) or (isinstance(target, Mapping) and target
                                            and all(isinstance(t, Target) for t in target.values()))):
         raise TypeError(f"target of claim {family}/{id} must be a Target or a non-empty dict of Targets; got {target!r}")
@@ -326,14 +354,28 @@ def pyplot():
     return plt
 
 
+#: Families whose claim package failed to import: family name -> "ExceptionType: message".
+#: The runner reports each as one ERROR record instead of crashing the whole run.
+DISCOVERY_ERRORS: dict[str, str] = {}
+
+
 def discover() -> list[str]:
-    """Import every family package under ``refimpl.validation``; return the family names."""
+    """Import every family package under ``refimpl.validation``; return the family names.
+
+    A family package that fails to import does not stop the others: its exception is kept in
+    :data:`DISCOVERY_ERRORS` (and reported by the runner as one ERROR record naming the family).
+    """
     import refimpl.validation as pkg
 
     families = []
     for info in pkgutil.iter_modules(pkg.__path__):
         if info.ispkg and not info.name.startswith("_"):
-            importlib.import_module(f"{pkg.__name__}.{info.name}")
+            try:
+                importlib.import_module(f"{pkg.__name__}.{info.name}")
+            except Exception as exc:  # noqa: BLE001 - a broken family must not hide the others
+                DISCOVERY_ERRORS[info.name] = f"{type(exc).__name__}: {exc}"
+            else:
+                DISCOVERY_ERRORS.pop(info.name, None)
             families.append(info.name)
     return sorted(families)
 

@@ -18,6 +18,7 @@ def test_core_quick_claims_pass():
 def test_claim_runner_reports_failures_and_skips(monkeypatch):
     from refimpl.validation import ClaimSkipped, _claims
 
+    _claims.discover()  # import the real families first, so they register in the real registry
     monkeypatch.setattr(_claims, "_CLAIMS", dict(_claims._CLAIMS))
 
     @_claims.claim(id="T-fail", family="zz_test", title="t", reference="r", target=Target.at_most(1), source="design")
@@ -39,7 +40,8 @@ def test_claim_runner_reports_failures_and_skips(monkeypatch):
 
     records = {r.id: r for r in run_claims(["zz_test"], quick=True)}
     assert records["T-fail"].verdict == "FAIL" and records["T-fail"].failed
-    assert records["T-fail"].measured == "2" and records["T-fail"].target == "measured ≤ 1"
+    assert records["T-fail"].measured == 2.0 and records["T-fail"].measured_text == "2"
+    assert records["T-fail"].target_text == "measured ≤ 1" and records["T-fail"].target == Target.at_most(1)
     assert records["T-skip"].verdict == "SKIP" and records["T-skip"].skip_reason == "peer not installed"
     assert not records["T-skip"].failed
     assert records["T-err"].verdict == "ERROR" and "ZeroDivisionError" in records["T-err"].error
