@@ -17,6 +17,7 @@ extensions = [
     "numpydoc",
     "sphinxcontrib.bibtex",
     "sphinx_gallery.gen_gallery",
+    "refimpl.backends._docs",  # writes generated/backend_table.rst and the per-function capability tables
 ]
 # Offline math: MathJax is bundled from the sphinx-mathjax-offline package (copied into _static at
 # the end of the build; mathjax_path points there), so no page loads a script from a CDN.
@@ -79,22 +80,12 @@ def _esc(text: str) -> str:
 
 
 def _generate(app):
-    """Write docs/generated/*.rst from the kernel registry and the claim manifest (never hand-edited)."""
-    from refimpl.backends import BACKEND_NAMES, kernel_table
+    """Write docs/generated/*.rst from the claim manifest (never hand-edited); the backend tables come from refimpl.backends._docs."""
     from refimpl.validation import registered_claims
     from refimpl.validation._runner import format_duration
 
     out = os.path.join(app.srcdir, "generated")
     os.makedirs(out, exist_ok=True)
-    table = kernel_table()
-    rows = [".. list-table::", "   :header-rows: 1", "", "   * - kernel"] + [f"     - {b}" for b in BACKEND_NAMES]
-    for name, per in table.items():
-        rows.append(f"   * - ``{name}``")
-        rows += [f"     - {per[b]}" for b in BACKEND_NAMES]
-    if not table:
-        rows = ["No leaf kernels are registered yet."]
-    with open(os.path.join(out, "backend_table.rst"), "w") as f:
-        f.write("\n".join(rows) + "\n")
     claims = registered_claims()
     rows = [".. list-table::", "   :header-rows: 1", "", "   * - family / id", "     - claim", "     - reference",
             "     - target", "     - source", "     - modes (expected time per backend)"]
