@@ -117,8 +117,8 @@ def _factors(S, thetas, timer, grad=False):
         K = S.toeplitz(lag_vals[0], j) + S.jitter * S.eye[j]
         Km = {m: S.toeplitz(lag_vals[m], j) for m in S.orders}
         t1 = time.perf_counter()
-        L = linalg.cholesky(K)
-        Kinv = linalg.cho_solve(L, S.eye[j])
+        L = linalg.cholesky(K, check_finite=False)   # NaN K (a diverged step) -> NotPositiveDefiniteError
+        Kinv = linalg.cho_solve(L, S.eye[j], check_finite=False)
         logdet = 2.0 * xp.sum(xp.log(xp.linalg.diagonal(L)))
         timer["kernel"] += t1 - t0
         timer["factor"] += time.perf_counter() - t1
@@ -204,7 +204,7 @@ def _predict_at(S, U, thetas, test_lags):
     out = U
     for j, (kern, th) in enumerate(zip(S.kernels, thetas)):
         K = S.toeplitz(kern.evaluate(xp, S.lags[j], th, 0), j) + S.jitter * S.eye[j]
-        Kinv = linalg.cho_solve(linalg.cholesky(K), S.eye[j])
+        Kinv = linalg.cho_solve(linalg.cholesky(K, check_finite=False), S.eye[j], check_finite=False)
         Kst = kern.evaluate(xp, test_lags[j], th, 0)
         out = linalg.mode_product(out, Kst @ Kinv, j)
     return out
