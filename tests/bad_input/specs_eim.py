@@ -76,8 +76,8 @@ def _rect():
     return eim.eim_rectangular(_greedy())
 
 
-def _s(func, accept=None, call=None, **args):
-    return Spec(func, args, accept=accept or {}, aliases=ALIASES, call=call)
+def _s(func, accept=None, call=None, skip=None, **args):
+    return Spec(func, args, accept=accept or {}, skip=skip or {}, aliases=ALIASES, call=call)
 
 
 _TARGETS = np.random.default_rng(1).uniform(0, 1, (10, 3))
@@ -90,7 +90,9 @@ SPECS = {
                          atol=A("pos", None, optional=True), rtol=A("pos", None, optional=True),
                          max_iter=A("size", 5, optional=True), stabilise=A("flag", False),
                          floor_factor=A("pos", 10.0)),
-    "eim.eim_greedy_streaming": _s(eim.eim_greedy_streaming, columns=A("callable", lambda idx: _S[:, idx]),
+    "eim.eim_greedy_streaming": _s(eim.eim_greedy_streaming,
+                                   skip={"n_params=1e6": "the spec's columns() has 8 columns and fails first"},
+                                   columns=A("callable", lambda idx: _S[:, idx]),
                                    n_params=A("size", 8), norm=A("choice", "sup"),
                                    atol=A("pos", None, optional=True), max_iter=A("size", 5, optional=True),
                                    batch_size=A("size", 4)),

@@ -50,6 +50,11 @@ def _kernels():
     return gp.gphm_init_kernels(1, Q=2)
 
 
+#: Kronecker products act on any square factors: SPD-only corruptions are valid there.
+_GENERAL = {"factors=0.indefinite": "any square factor", "factors=0.nonsym": "any square factor",
+            "factors=0.singular": "any square factor"}
+
+
 def _s(func, accept=None, call=None, **args):
     return Spec(func, args, accept=accept or {}, aliases=ALIASES, call=call)
 
@@ -74,10 +79,10 @@ SPECS = {
                            order=A("int", 0)),
     "gp.add_jitter": _s(gp.add_jitter, factors=A("factors", _F), eps=A("nonneg", 1e-6)),
     "gp.grid_factors": _s(gp.grid_factors, grid=A("grid", _GRID), kernels=A("kernels", gp.SquaredExponential(0.5))),
-    "gp.kron_diag": _s(gp.kron_diag, factors=A("factors", _F)),
+    "gp.kron_diag": _s(gp.kron_diag, accept=_GENERAL, factors=A("factors", _F)),
     "gp.kron_eigh": _s(gp.kron_eigh, factors=A("factors", _F)),
     "gp.kron_logdet": _s(gp.kron_logdet, factors=A("factors", _F), noise=A("pos", 0.1)),
-    "gp.kron_mvm": _s(gp.kron_mvm, factors=A("factors", _F), X=A("mat", _Y, tied=True)),
+    "gp.kron_mvm": _s(gp.kron_mvm, accept=_GENERAL, factors=A("factors", _F), X=A("mat", _Y, tied=True)),
     "gp.kron_solve": _s(gp.kron_solve, factors=A("factors", _F), Y=A("mat", _Y, tied=True), noise=A("pos", 0.1)),
     "gp.kron_sample": _s(gp.kron_sample, factors=A("factors", _F), size=A("size", 2, optional=True),
                          noise=A("nonneg", 0.0), rng=A("rng", 0)),
