@@ -265,6 +265,10 @@ def corruptions(a: A) -> list[tuple[str, Any, str]]:
         return bad + [("str", "abc", "reject"), ("other", _Other(), "reject")]
     if k == "kernels":
         return bad + [("emptylist", [], "reject"), ("0.none", [None], "reject"), ("str", "se", "reject")]
+    if k == "indices":
+        return [("frac", [1.5], "reject"), ("big", [10**6], "reject"), ("str", "a", "reject"),
+                ("nested", [[1]], "reject"), ("none", None, "reject"), ("-1", [-1], "soft"),
+                ("array", np.asarray(a.get(), dtype=int), "accept")]
     if k == "any":
         return []
     raise AssertionError(f"unknown kind {k!r}")
@@ -315,6 +319,7 @@ class Outcome:
     cls: str
     detail: str
     signature: tuple = ()  # (exception type name, message) or ("return",), compared across backends
+    values: list = field(default_factory=list)  # host float arrays of a returned value (backend comparison)
 
 
 def _alarm(signum, frame):
@@ -339,7 +344,40 @@ def run_case(spec: Spec, case: Case, timeout: float = TIMEOUT_S) -> Outcome:
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, old)
-    return _classify_return(case, result)
+    outcome = _classify_return(case, result)
+    outcome.values = _values(result)
+    return outcome
+
+
+def _values(x: Any, depth: int = 0) -> list:
+    """The numeric leaves of a returned value as host float arrays (for cross-backend comparison)."""
+    if depth > 4 or x is None or isinstance(x, (str, bytes, type)):
+        return []
+    if isinstance(x, (bool, int, float, np.number)):
+        return [np.asarray(float(x))]
+    if isinstance(x, dict):
+        return [v for k in sorted(x, key=str) if k != "timings" for v in _values(x[k], depth + 1)]
+    if isinstance(x, (list, tuple)):
+        return [v for item in x for v in _values(item, depth + 1)]
+    if dataclasses.is_dataclass(x):
+        return [v for f in dataclasses.fields(x) if f.name != "timings" for v in _values(getattr(x, f.name), depth + 1)]
+    arr = _host(x)
+    if arr is not None and arr.dtype.kind in "biufc":
+        return [np.asarray(arr, dtype=complex if arr.dtype.kind == "c" else float)]
+    return []
+
+
+def same_values(a: list, b: list, rtol: float = 1e-6) -> str:
+    """Empty when two ``values`` lists agree to ``rtol`` (relative to each array's scale), else why not."""
+    if len(a) != len(b):
+        return f"{len(a)} vs {len(b)} numeric outputs"
+    for i, (x, y) in enumerate(zip(a, b)):
+        if x.shape != y.shape:
+            return f"output {i}: shape {x.shape} vs {y.shape}"
+        scale = max(float(np.max(np.abs(x), initial=0.0)) if np.all(np.isfinite(x)) else 1.0, 1e-300)
+        if not np.allclose(x, y, rtol=rtol, atol=rtol * scale, equal_nan=True):
+            return f"output {i}: max |diff| {float(np.nanmax(np.abs(x - y))):.3g} (scale {scale:.3g})"
+    return ""
 
 
 def _documented(exc: BaseException) -> bool:

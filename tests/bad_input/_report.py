@@ -4,7 +4,8 @@ Usage (from the repository root)::
 
     python tests/bad_input/_report.py [--findings PATH] [--known] [--backends numba,torch]
 
-``--known`` rewrites tests/bad_input/known_failures.txt with every failing case id.
+``--known`` rewrites tests/bad_input/known_failures.txt with every failing case id;
+``--case ID`` prints one case's exact call (keyword arguments) and its traceback.
 """
 import argparse
 import collections
@@ -14,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _harness import DEFECTS, GOOD, all_specs, cases, run_case  # noqa: E402
+from _harness import DEFECTS, GOOD, all_specs, cases, run_case, same_values  # noqa: E402
 
 
 def run_all(backend=None):
@@ -67,12 +68,34 @@ def findings(results, backend_diffs, seconds):
     return "\n".join(lines) + "\n"
 
 
+def show(case_id):
+    """Print the exact keyword arguments of one case, run it unguarded and print the traceback."""
+    import traceback
+
+    specs = all_specs()
+    backend, _, cid = case_id.rpartition("|")
+    case = next(c for c in cases(specs) if c.id == cid)
+    spec = specs[case.qual]
+    kwargs = spec.kwargs({} if case.arg is None else {case.arg: case.value})
+    print(f"{spec.func.__module__}.{spec.func.__qualname__}(" + ", ".join(f"{k}={v!r}" for k, v in kwargs.items()) + ")")
+    try:
+        from refimpl.backends import use_backend
+
+        with use_backend(backend or "numpy"):
+            print("returned:", spec.invoke(kwargs))
+    except Exception:  # noqa: BLE001
+        traceback.print_exc()
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--findings", default=None)
     ap.add_argument("--known", action="store_true")
     ap.add_argument("--backends", default="")
+    ap.add_argument("--case", default=None, help="print one case's exact call and traceback, then stop")
     args = ap.parse_args()
+    if args.case:
+        return show(args.case)
     t = time.perf_counter()
     results = run_all()
     seconds = time.perf_counter() - t
@@ -80,7 +103,10 @@ def main():
     diffs = []
     for backend in filter(None, args.backends.split(",")):
         for (case, o), (_, ref) in zip(run_all(backend), results):
-            if o.signature[:2] != ref.signature[:2]:
+            value_diff = same_values(o.values, ref.values) if case.arg is None and o.values else ""
+            if o.signature[:2] != ref.signature[:2] or value_diff:
+                if value_diff:
+                    o.detail = f"valid call's numbers differ: {value_diff}"
                 diffs.append((backend, case, o, ref))
                 failing.append(f"{backend}|{case.id}")
     if args.findings:

@@ -102,8 +102,8 @@ SPECS = {
     "eim.eim_interpolate_newton": _s(eim.eim_interpolate_newton, result=A("result", make=_greedy),
                                      f=A("vec", _S[:, 3].copy(), tied=True)),
     "eim.eim_rectangular": _s(eim.eim_rectangular, result=A("result", make=_greedy),
-                              S=A("mat", _S, optional=True), drop_points=A("any", [1]), drop_params=A("any", ()),
-                              add_points=A("any", ())),
+                              S=A("mat", _S, optional=True), drop_points=A("indices", [1]), drop_params=A("indices", [2]),
+                              add_points=A("indices", [5])),
     "eim.eim_rectangular_evaluate": _s(eim.eim_rectangular_evaluate, rect=A("result", make=_rect),
                                        values=A("vec", _S[:4, 0].copy(), tied=True)),
     # ------------------------------------------------------------------ matrix EIM and RB

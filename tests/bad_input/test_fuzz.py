@@ -4,11 +4,12 @@ Each case is one call of a public refimpl name with one argument corrupted (see 
 the corruptions and outcome classes). Cases listed in known_failures.txt are strict xfails: a
 fixed defect makes its case pass, which fails the run until its line is removed. The ``slow``
 test reruns every case on every other available backend and requires the same outcome (same
-exception type and message, or a return) as on NumPy.
+exception type and message, or a return) as on NumPy, and, for the valid call, the same numbers.
 """
 import pytest
 
-from _harness import DEFECTS, GOOD, KNOWN_TIMEOUT_S, TIMEOUT_S, all_specs, cases, known_failures, needs_spec, run_case
+from _harness import (DEFECTS, GOOD, KNOWN_TIMEOUT_S, TIMEOUT_S, all_specs, cases, known_failures, needs_spec,
+                      run_case, same_values)
 
 SPECS = all_specs()
 KNOWN = known_failures()
@@ -69,3 +70,6 @@ def test_same_outcome_on_every_backend(backend, case, request):
         outcome = run_case(spec, case, timeout=_timeout(cid))
     assert outcome.signature[:2] == reference.signature[:2], (
         f"{backend}: {outcome.cls}: {outcome.detail}\n  numpy: {reference.cls}: {reference.detail}")
+    if case.arg is None:  # the valid call: the same numbers too (rtol 1e-6)
+        diff = same_values(outcome.values, reference.values)
+        assert not diff, f"{backend}: valid call differs from numpy: {diff}"
