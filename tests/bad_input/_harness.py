@@ -322,19 +322,32 @@ class Outcome:
     values: list = field(default_factory=list)  # host float arrays of a returned value (backend comparison)
 
 
+_ARMED = [False]
+
+
 def _alarm(signum, frame):
-    raise Hang()
+    if _ARMED[0]:
+        raise Hang()
 
 
 def run_case(spec: Spec, case: Case, timeout: float = TIMEOUT_S) -> Outcome:
-    """Run ``case`` under an alarm of ``timeout`` seconds and classify the outcome."""
+    """Run ``case`` under an alarm of ``timeout`` seconds and classify the outcome.
+
+    The alarm re-fires every 50 ms until the call ends, because a Hang raised inside a weakref or
+    ``__del__`` callback is swallowed by Python ("Exception ignored in ...").
+    """
     kwargs = spec.kwargs({} if case.arg is None else {case.arg: case.value})
     old = signal.signal(signal.SIGALRM, _alarm)
-    signal.setitimer(signal.ITIMER_REAL, timeout)
     try:
-        with warnings.catch_warnings(), np.errstate(all="ignore"):
-            warnings.simplefilter("ignore")
-            result = spec.invoke(kwargs)
+        try:
+            _ARMED[0] = True
+            signal.setitimer(signal.ITIMER_REAL, timeout, 0.05)
+            with warnings.catch_warnings(), np.errstate(all="ignore"):
+                warnings.simplefilter("ignore")
+                result = spec.invoke(kwargs)
+        finally:
+            _ARMED[0] = False
+            signal.setitimer(signal.ITIMER_REAL, 0)
     except Hang:
         return Outcome("hang", f"no result within {timeout:g} s", ("hang",))
     except BaseException as exc:  # noqa: BLE001 - classified below
@@ -342,7 +355,6 @@ def run_case(spec: Spec, case: Case, timeout: float = TIMEOUT_S) -> Outcome:
             raise
         return _classify_error(spec, case, exc)
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, old)
     outcome = _classify_return(case, result)
     outcome.values = _values(result)

@@ -15,6 +15,9 @@ _L = np.linalg.cholesky(_SPD)
 _B = np.array([[1.0, 0.0], [0.5, 1.0], [0.0, 2.0]])
 
 
+#: Any dotted name is a valid kernel name.
+_NAME_OK = {"name=bogus": "any dotted name is a valid kernel name"}
+
 #: Kronecker products act on any square factors: SPD-only corruptions are valid there.
 _GENERAL = {"factors=0.indefinite": "any square factor", "factors=0.nonsym": "any square factor",
             "factors=0.singular": "any square factor"}
@@ -57,13 +60,17 @@ SPECS = {
     "backends.check_rng": _s(b.check_rng, rng=A("rng", 0)),
     "backends.Boundary": _s(b.Boundary, call=lambda cls, x: cls(x).xp.__name__, x=A("any", np.ones(3))),
     # ------------------------------------------------------------------ capability and kernel declarations
-    "backends.capabilities": _s(b.capabilities, call=_decorate, accept={"host_only=bogus": "any text is a reason"}, host_only=A("str", "reason", optional=True)),
+    "backends.capabilities": _s(b.capabilities, call=_decorate, accept={"host_only=bogus": "any text is a reason"},
+                                  host_only=A("str", "reason", optional=True)),
     "backends.capability_of": _s(b.capability_of, func=A("callable", make=lambda: b.capabilities()(lambda x: x)),
                                  backend=A("str", "numpy")),
     "backends.Capabilities": _s(b.Capabilities, host=A("any", {}), unsupported=A("any", {})),
-    "backends.Kernel": _s(b.Kernel, accept={"name=bogus": "any dotted name is a valid kernel name"}, name=A("str", "fuzz.kernel"), reference=A("callable", lambda x: x)),
-    "backends.leaf_kernel": _s(b.leaf_kernel, accept={"name=bogus": "any dotted name is a valid kernel name"}, name=A("str", "fuzz.leaf")),
-    "backends.register_twin": _s(b.register_twin, accept={"name=bogus": "any dotted name is a valid kernel name"}, name=A("str", "fuzz.leaf"), backend=A("str", "numpy")),
+    "backends.Kernel": _s(b.Kernel, accept=_NAME_OK,
+                        name=A("str", "fuzz.kernel"), reference=A("callable", lambda x: x)),
+    "backends.leaf_kernel": _s(b.leaf_kernel, accept=_NAME_OK,
+                        name=A("str", "fuzz.leaf")),
+    "backends.register_twin": _s(b.register_twin, accept=_NAME_OK,
+                        name=A("str", "fuzz.leaf"), backend=A("str", "numpy")),
     # ------------------------------------------------------------------ linalg
     "backends.linalg.cholesky": _s(la.cholesky, A=A("spd", _SPD)),
     "backends.linalg.cho_solve": _s(la.cho_solve, L=A("mat", _L, tied=True), B=A("mat", _B, tied=True)),
