@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _harness import DEFECTS, GOOD, all_specs, cases, run_case, same_values  # noqa: E402
+from _harness import DEFECTS, GOOD, all_specs, cases, run_case, same_values, warm_up  # noqa: E402
 
 
 def run_all(backend=None):
@@ -23,6 +23,8 @@ def run_all(backend=None):
     from refimpl.backends import use_backend
 
     specs, out = all_specs(), []
+    if backend is not None:
+        warm_up(specs, backend)
     for case in cases(specs):
         if backend is None:
             out.append((case, run_case(specs[case.qual], case)))

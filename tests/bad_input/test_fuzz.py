@@ -9,7 +9,7 @@ exception type and message, or a return) as on NumPy, and, for the valid call, t
 import pytest
 
 from _harness import (DEFECTS, GOOD, KNOWN_TIMEOUT_S, TIMEOUT_S, all_specs, cases, known_failures, needs_spec,
-                      run_case, same_values)
+                      run_case, same_values, warm_up)
 
 SPECS = all_specs()
 KNOWN = known_failures()
@@ -54,13 +54,19 @@ def _available(name):
     return available_backends().get(name, "unknown") is None
 
 
+_WARM = set()
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("backend", [b for b in BACKENDS if _available(b)])
-@pytest.mark.parametrize("case", [_param(c, "BACKEND|") for c in CASES])
+@pytest.mark.parametrize("case", [pytest.param(c, id=c.id) for c in CASES])
 def test_same_outcome_on_every_backend(backend, case, request):
     """The same bad input gives the same exception type and message (or a return) on every backend."""
     from refimpl.backends import use_backend
 
+    if backend not in _WARM:
+        warm_up(SPECS, backend)
+        _WARM.add(backend)
     cid = f"{backend}|{case.id}"
     if cid in KNOWN:
         request.applymarker(pytest.mark.xfail(strict=True, reason="known defect (known_failures.txt)"))
