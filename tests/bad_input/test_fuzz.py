@@ -1,0 +1,81 @@
+"""Project-wide bad-input fuzz test (issue 9): every public name, valid and corrupted calls.
+
+Each case is one call of a public refimpl name with one argument corrupted (see _harness.py for
+the corruptions and outcome classes). Cases listed in known_failures.txt are strict xfails: a
+fixed defect makes its case pass, which fails the run until its line is removed. The ``slow``
+test reruns every case on every other available backend and requires the same outcome (same
+exception type and message, or a return) as on NumPy, and, for the valid call, the same numbers.
+"""
+import pytest
+
+from _harness import (DEFECTS, GOOD, KNOWN_TIMEOUT_S, TIMEOUT_S, all_specs, cases, known_failures, needs_spec,
+                      run_case, same_values, warm_up)
+
+SPECS = all_specs()
+KNOWN = known_failures()
+CASES = cases(SPECS)
+BACKENDS = ("numba", "torch", "array_api_strict", "cupy")
+
+
+def _param(case, prefix=""):
+    cid = prefix + case.id
+    marks = [pytest.mark.xfail(strict=True, reason="known defect (known_failures.txt)")] if cid in KNOWN else []
+    return pytest.param(case, id=cid, marks=marks)
+
+
+def _timeout(cid):
+    return KNOWN_TIMEOUT_S if cid in KNOWN else TIMEOUT_S
+
+
+def test_every_public_name_has_a_spec():
+    """A public function or class without a fuzz spec fails here (add one to specs_<family>.py)."""
+    missing = [q for q in needs_spec() if q not in SPECS]
+    assert not missing, f"public names without a fuzz spec: {missing}"
+    stale = [q for q in SPECS if q not in needs_spec()]
+    assert not stale, f"fuzz specs for names that are not public (or are exempt): {stale}"
+
+
+def test_known_failures_are_real_cases():
+    """Every line of known_failures.txt names an existing case (catches renamed or deleted cases)."""
+    ids = {c.id for c in CASES} | {f"{b}|{c.id}" for b in BACKENDS for c in CASES}
+    assert not KNOWN - ids, f"known_failures.txt lists unknown cases: {sorted(KNOWN - ids)[:20]}"
+
+
+@pytest.mark.parametrize("case", [_param(c) for c in CASES])
+def test_bad_input(case):
+    """Only documented, clear errors from refimpl's validation; non-finite results need a status."""
+    outcome = run_case(SPECS[case.qual], case, timeout=_timeout(case.id))
+    assert outcome.cls in GOOD, f"{DEFECTS[outcome.cls]}: {outcome.detail}"
+
+
+def _available(name):
+    from refimpl.backends import available_backends
+
+    return available_backends().get(name, "unknown") is None
+
+
+_WARM = set()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", [b for b in BACKENDS if _available(b)])
+@pytest.mark.parametrize("case", [pytest.param(c, id=c.id) for c in CASES])
+def test_same_outcome_on_every_backend(backend, case, request):
+    """The same bad input gives the same exception type and message (or a return) on every backend."""
+    from refimpl.backends import use_backend
+
+    if backend not in _WARM:
+        warm_up(SPECS, backend)
+        _WARM.add(backend)
+    cid = f"{backend}|{case.id}"
+    if cid in KNOWN:
+        request.applymarker(pytest.mark.xfail(strict=True, reason="known defect (known_failures.txt)"))
+    spec = SPECS[case.qual]
+    reference = run_case(spec, case, timeout=_timeout(case.id))
+    with use_backend(backend):
+        outcome = run_case(spec, case, timeout=_timeout(cid))
+    assert outcome.signature[:2] == reference.signature[:2], (
+        f"{backend}: {outcome.cls}: {outcome.detail}\n  numpy: {reference.cls}: {reference.detail}")
+    if case.arg is None:  # the valid call: the same numbers too (rtol 1e-6)
+        diff = same_values(outcome.values, reference.values)
+        assert not diff, f"{backend}: valid call differs from numpy: {diff}"
