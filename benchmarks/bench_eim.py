@@ -2,7 +2,7 @@
 
 All timings single-threaded (BLAS pinned before NumPy is imported); peers timed in the same run.
 
-1. ``eim_greedy(S, norm="sup", tol=1e-8)`` on the peer-baselines.md snapshot sets (1d_invdist,
+1. ``eim_greedy(S, norm="sup", atol=1e-8)`` on the peer-baselines.md snapshot sets (1d_invdist,
    1d_gauss 2000x400, 2d_invdist 2025x400) against pyMOR ``ei_greedy(error_norm='sup', atol=1e-8)``
    (pyMOR logging silenced), on the numpy backend and the numba backend (greedy-step twin).
    Target: >= 3x faster than pyMOR on numpy at the same number of terms.
@@ -70,14 +70,14 @@ def bench_greedy():
         U = NumpyVectorSpace.from_numpy(S)
         dofs, _, _ = ei_greedy(U, error_norm="sup", atol=1e-8)
         t_peer = timeit(lambda: ei_greedy(U, error_norm="sup", atol=1e-8), repeat=5)
-        res = eim_greedy(S, tol=1e-8)
+        res = eim_greedy(S, atol=1e-8)
         same = np.array_equal(np.asarray(res.points), np.asarray(dofs))
         rows.append(dict(name=f"{name} numpy (M={res.n_iter}, same I: {same})",
-                         refimpl=timeit(lambda: eim_greedy(S, tol=1e-8), repeat=5), peer=t_peer,
+                         refimpl=timeit(lambda: eim_greedy(S, atol=1e-8), repeat=5), peer=t_peer,
                          peer_name="pyMOR ei_greedy"))
         if have_numba:
             with use_backend("numba"):
-                t_nb = timeit(lambda: eim_greedy(S, tol=1e-8), repeat=5, warmup=2)
+                t_nb = timeit(lambda: eim_greedy(S, atol=1e-8), repeat=5, warmup=2)
             rows.append(dict(name=f"{name} numba", refimpl=t_nb, peer=t_peer, peer_name="pyMOR ei_greedy"))
     report(rows, title="eim_greedy to 1e-8 (sup norm) vs pyMOR")
 
@@ -123,7 +123,7 @@ def bench_online():
     print(f"{'n':>9} {'online us':>10} {'flops':>8}")
     train = np.linspace(0, 20, 40)
     for n in (1000, 10000, 100000, 1000000):
-        meim = matrix_eim(lambda mu: nonaffine_diffusion(mu, n), train, max_terms=10, symmetric=True)
+        meim = matrix_eim(lambda mu: nonaffine_diffusion(mu, n), train, max_iter=10, symmetric=True)
         V = np.linalg.qr(np.random.default_rng(0).standard_normal((n, 8)))[0]
         red = matrix_eim_reduce(meim, V)
         s = np.asarray(nonaffine_diffusion(3.3, n)[meim.rows, meim.cols]).ravel()

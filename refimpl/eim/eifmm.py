@@ -54,7 +54,7 @@ import scipy.sparse
 from refimpl import _validate as v
 from refimpl.backends import Boundary, leaf_kernel
 
-from .greedy import eim_greedy
+from .greedy import _eim_greedy
 
 __all__ = [
     "EIFMMResult",
@@ -166,7 +166,7 @@ def far_field_eim(name: str, h: float, *, tol_abs: float, param: float = 1.0, n_
     """
     X, Y = _training_sets(h, n_cell, n_far)
     S = _pair_kernel(name, X, Y, param)
-    res = eim_greedy(S, tol=tol_abs, max_terms=max_rank)
+    res = _eim_greedy(S, atol=tol_abs, max_iter=max_rank)
     rank = res.n_iter
     lvl = _level_from_greedy(res, X, Y, h, rank)
     return _with_lu(lvl, name, param)
@@ -362,7 +362,7 @@ def eifmm(
         if homog is not None:
             # one reference EIM (h = 1) run to the finest level's requirement; k(h z) = h^homog k(z)
             X, Y = _training_sets(1.0, n_cell, n_far)
-            res = eim_greedy(_pair_kernel(kernel, X, Y, kernel_param), tol=tol_abs / hL**homog)
+            res = _eim_greedy(_pair_kernel(kernel, X, Y, kernel_param), atol=tol_abs / hL**homog)
             for lev in range(2, L + 1):
                 h = size / 2**lev
                 errs = np.asarray(res.errors) * h**homog

@@ -34,7 +34,7 @@ import scipy.sparse as sp
 
 from refimpl import _validate as v
 
-from .greedy import EIMResult, eim_greedy
+from .greedy import EIMResult, _eim_greedy
 
 __all__ = [
     "MatrixEIM",
@@ -93,9 +93,9 @@ def matrix_eim(
     *,
     symmetric: bool = False,
     norm: Any = "sup",
-    tol: float | None = None,
+    atol: float | None = None,
     rtol: float | None = None,
-    max_terms: int | None = None,
+    max_iter: int | None = None,
 ) -> MatrixEIM:
     r"""Offline stage of the matrix EIM on a training set of parameters (paper B, spec §3.2).
 
@@ -108,7 +108,7 @@ def matrix_eim(
         Training parameters :math:`\mathcal P_{train}` (anything ``assemble`` accepts).
     symmetric : bool, default False
         Restrict the snapshots to the upper triangle (:math:`r \le c`) for symmetric families.
-    norm, tol, rtol, max_terms
+    norm, atol, rtol, max_iter
         Passed to :func:`refimpl.eim.eim_greedy` (sup norm on the entries by default).
 
     Returns
@@ -132,7 +132,7 @@ def matrix_eim(
     >>> from refimpl.eim import matrix_eim, matrix_eim_weights, matrix_eim_assemble
     >>> A0, A1 = np.diag([2.0, 3.0, 4.0]), np.ones((3, 3))
     >>> assemble = lambda mu: A0 + np.exp(mu) * A1
-    >>> meim = matrix_eim(assemble, np.linspace(0, 1, 20), tol=1e-12)
+    >>> meim = matrix_eim(assemble, np.linspace(0, 1, 20), atol=1e-12)
     >>> len(meim.params)
     2
     >>> mu = 0.37; s = assemble(mu)[meim.rows, meim.cols]
@@ -164,7 +164,7 @@ def matrix_eim(
     rr, cc = np.asarray(rr[order], dtype=np.int64), np.asarray(cc[order], dtype=np.int64)
     S = np.stack([_entries(A, rr, cc) for A in mats], axis=1)
     v.check_finite(S, "assemble(mu) entries")
-    res = eim_greedy(S, norm=norm, tol=tol, rtol=rtol, max_terms=max_terms)
+    res = _eim_greedy(S, norm=norm, atol=atol, rtol=rtol, max_iter=max_iter)
     I = np.asarray(res.points)
     J = np.asarray(res.params)
     return MatrixEIM(

@@ -60,7 +60,7 @@ import scipy.sparse as sp
 
 from refimpl import _validate as v
 
-from .greedy import EIMResult, eim_greedy
+from .greedy import EIMResult, _eim_greedy
 
 __all__ = [
     "AffineLimitEIM",
@@ -159,7 +159,7 @@ def affine_limit_eim(
     Th = _theta_matrix(theta, train)
     E = monomial_exponents(Th.shape[1], degree)
     S = _monomials(Th, E)
-    res = eim_greedy(S, tol=tol)
+    res = _eim_greedy(S, atol=tol)
     J = np.asarray(res.params)
     return AffineLimitEIM(
         exponents=E,

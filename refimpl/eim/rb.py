@@ -33,7 +33,7 @@ import scipy.sparse.linalg as spla
 
 from refimpl import _validate as v
 
-from .greedy import EIMResult, eim_greedy
+from .greedy import EIMResult, _eim_greedy
 from .matrix_eim import MatrixEIM, matrix_eim, matrix_eim_reduce, matrix_eim_reduced_operator, matrix_eim_weights
 
 __all__ = [
@@ -234,7 +234,7 @@ def dual_norm_eim_offline(
     # round-off floor of the snapshots: each is a sum of terms of size |ghat_k| |gamma_k| that
     # cancel down to the (small) representer; residuals below eps * that size are noise
     floor = floor_factor * np.finfo(float).eps * float(np.max(np.abs(Ghat) @ np.abs(Gam)))
-    res = eim_greedy(snaps, norm=norm, rtol=rtol, tol=floor)
+    res = _eim_greedy(snaps, norm=norm, rtol=rtol, atol=floor)
     Q = np.asarray(res.basis)
     I = np.asarray(res.points)
     return DualNormEIM(
@@ -359,7 +359,7 @@ def nonintrusive_rb(
     meim = matrix_eim(lambda t: cached(t), list(range(len(train))), symmetric=symmetric,
                       rtol=1e-10 if eim_tol is None else eim_tol)
     reduced = matrix_eim_reduce(meim, V)
-    fres = eim_greedy(F, rtol=1e-10 if rhs_tol is None else rhs_tol)
+    fres = _eim_greedy(F, rtol=1e-10 if rhs_tol is None else rhs_tol)
     red_rhs = (V.conj().T @ np.asarray(fres.fields)).T
     return NonIntrusiveRB(
         basis=V,

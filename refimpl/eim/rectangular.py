@@ -32,7 +32,8 @@ import numpy as np
 from refimpl import _validate as v
 from refimpl.backends import Boundary, linalg
 
-from .greedy import EIMResult, _result_dtype
+from .evaluate import _result_dtype
+from .greedy import EIMResult
 
 __all__ = ["RectangularEIM", "eim_rectangular", "eim_rectangular_evaluate"]
 
@@ -105,7 +106,7 @@ def eim_rectangular(
     >>> from refimpl.eim import eim_greedy, eim_rectangular, eim_rectangular_evaluate
     >>> x = np.linspace(0, 1, 100); y = np.linspace(0, 1, 60)
     >>> S = ((x[:, None] - y[None, :] - 2) ** 2 + 0.3) ** -0.5
-    >>> res = eim_greedy(S, max_terms=8)
+    >>> res = eim_greedy(S, max_iter=8)
     >>> rect = eim_rectangular(res, drop_points=[2])       # sensor i_3 broke, keep its field
     >>> approx = eim_rectangular_evaluate(rect, S[rect.points])
     >>> bool(np.abs(approx[rect.points] - S[rect.points]).max() < 1e-12)

@@ -47,7 +47,7 @@ def shifted(n_x=120, n_y=90):
 
 def test_rectangular_broken_sensor_exact_and_min_norm():
     S = shifted()
-    res = eim_greedy(S, max_terms=8)
+    res = eim_greedy(S, max_iter=8)
     for r in (0, 3, 7):
         rect = eim_rectangular(res, drop_points=[r])
         assert rect.cross_matrix.shape == (7, 8)
@@ -66,7 +66,7 @@ def test_rectangular_broken_sensor_exact_and_min_norm():
 
 def test_rectangular_oversampled_is_least_squares():
     S = shifted()
-    res = eim_greedy(S, max_terms=6)
+    res = eim_greedy(S, max_iter=6)
     extra = [5, 50, 100]
     rect = eim_rectangular(res, add_points=extra)
     vals = S[rect.points]
@@ -80,7 +80,7 @@ def test_rectangular_oversampled_is_least_squares():
 
 def test_rectangular_square_equals_triangular():
     S = shifted()
-    res = eim_greedy(S, max_terms=6)
+    res = eim_greedy(S, max_iter=6)
     rect = eim_rectangular(res)
     from refimpl.eim import eim_evaluate
 
@@ -89,7 +89,7 @@ def test_rectangular_square_equals_triangular():
 
 
 def test_rectangular_bad_input():
-    res = eim_greedy(shifted(), max_terms=4)
+    res = eim_greedy(shifted(), max_iter=4)
     with pytest.raises(ValueError, match="drop_points"):
         eim_rectangular(res, drop_points=[4])
     with pytest.raises(ValueError, match="at least one"):
@@ -108,10 +108,10 @@ def test_rectangular_backend_agreement(backend, seed, drop):
     rng = np.random.default_rng(seed)
     S = (rng.standard_normal((30, 5)) * np.logspace(0, -3, 5)) @ rng.standard_normal((5, 20))
     with use_backend("numpy"):
-        res = eim_greedy(S, max_terms=5)
+        res = eim_greedy(S, max_iter=5)
         rect = eim_rectangular(res, drop_points=[drop])
         ref = eim_rectangular_evaluate(rect, S[rect.points])
-    rb = eim_rectangular(eim_greedy(backend.asarray(S), max_terms=5), drop_points=[drop])
+    rb = eim_rectangular(eim_greedy(backend.asarray(S), max_iter=5), drop_points=[drop])
     vals = backend.asarray(S[rect.points])
     assert_backend_agrees(eim_rectangular_evaluate(rb, vals), ref, rtol=1e-8, atol=1e-10, like=vals)
 
@@ -145,7 +145,7 @@ def test_matrix_eim_nonaffine_diffusion(symmetric, dense):
     # spec B-1 row M = 8 (measured 1.9e-5 on 50 random mu): within a factor 3
     train = np.linspace(0, 20, 200)
     asm = (lambda mu: nonaffine_diffusion(mu, 60).toarray()) if dense else (lambda mu: nonaffine_diffusion(mu, 60))
-    meim = matrix_eim(asm, train, max_terms=8, symmetric=symmetric)
+    meim = matrix_eim(asm, train, max_iter=8, symmetric=symmetric)
     if symmetric:
         assert np.all(meim.rows <= meim.cols)
     worst = 0.0
@@ -163,7 +163,7 @@ def test_matrix_eim_nonaffine_diffusion(symmetric, dense):
 def test_matrix_eim_reduced_equals_intrusive():
     # spec D-2: sum_m beta_m V* A_m V == V* (sum_m beta_m A_m) V
     train = np.linspace(0, 20, 50)
-    meim = matrix_eim(lambda mu: nonaffine_diffusion(mu, 80), train, max_terms=6)
+    meim = matrix_eim(lambda mu: nonaffine_diffusion(mu, 80), train, max_iter=6)
     V = np.linalg.qr(np.random.default_rng(1).standard_normal((80, 5)))[0]
     red = matrix_eim_reduce(meim, V)
     A = nonaffine_diffusion(7.3, 80)
@@ -176,8 +176,8 @@ def test_matrix_eim_reduced_equals_intrusive():
 def test_matrix_eim_backend_agreement(backend):
     train = np.linspace(0, 20, 40)
     with use_backend("numpy"):
-        ref = matrix_eim(lambda mu: nonaffine_diffusion(mu, 40), train, max_terms=6)
-    res = matrix_eim(lambda mu: nonaffine_diffusion(mu, 40), train, max_terms=6)
+        ref = matrix_eim(lambda mu: nonaffine_diffusion(mu, 40), train, max_iter=6)
+    res = matrix_eim(lambda mu: nonaffine_diffusion(mu, 40), train, max_iter=6)
     np.testing.assert_array_equal(res.rows, ref.rows)
     np.testing.assert_array_equal(res.params, ref.params)
     np.testing.assert_allclose(res.upper, ref.upper, rtol=1e-10, atol=1e-14)

@@ -34,7 +34,7 @@ def a1_identities(ctx: ClaimContext) -> Outcome:
     scale = np.abs(S).max()
     worst_forms = worst_tri = worst_interp = 0.0
     for norm in ("sup", "l2", np.linspace(0.5, 2.0, S.shape[0])):
-        res = eim_greedy(ctx.backend.asarray(S), norm=norm, max_terms=8)
+        res = eim_greedy(ctx.backend.asarray(S), norm=norm, max_iter=8)
         I, J = np.asarray(res.points), np.asarray(res.params)
         vals = ctx.backend.asarray(S[I, :])
         tri = to_numpy(eim_evaluate(res, vals))
@@ -60,8 +60,8 @@ def a1_identities(ctx: ClaimContext) -> Outcome:
 )
 def a2_decay(ctx: ClaimContext) -> Outcome:
     S = grepl_snapshots(40, 20)
-    sup = eim_greedy(S, max_terms=40)
-    l2 = eim_greedy(S, norm="l2", max_terms=40)
+    sup = eim_greedy(S, max_iter=40)
+    l2 = eim_greedy(S, norm="l2", max_iter=40)
     e_sup = sup.errors / sup.errors[0]
     # the l2 greedy is measured like the table: max-abs training residual / first greedy (sup) error
     e_l2 = np.empty(41)
@@ -111,7 +111,7 @@ def a2_decay(ctx: ClaimContext) -> Outcome:
 )
 def a3_sensor_failure(ctx: ClaimContext) -> Outcome:
     S = shifted_snapshots()
-    res = eim_greedy(S, max_terms=8)
+    res = eim_greedy(S, max_iter=8)
     ratios, interp = [], 0.0
     for r in range(8):
         rect = eim_rectangular(res, drop_points=[r])
@@ -144,7 +144,7 @@ def peer_pymor(ctx: ClaimContext) -> Outcome:
     logging.getLogger("pymor").setLevel(logging.ERROR)
     S = invdist_1d()
     dofs, _, data = ei_greedy(NumpyVectorSpace.from_numpy(S), error_norm="sup", atol=1e-8)
-    res = eim_greedy(S, tol=1e-8)
+    res = eim_greedy(S, atol=1e-8)
     same = np.array_equal(np.asarray(res.points), np.asarray(dofs))
     e_ref = np.asarray(data["errors"])
     n = len(e_ref)

@@ -37,7 +37,7 @@ def b1_table(ctx: ClaimContext) -> Outcome:
     worst, cells = 1.0, []
     for M, (ta, tu) in B1_TABLE.items():
         # the greedy is nested: the first M terms are the M-term approximation
-        sub = matrix_eim(lambda mu: nonaffine_diffusion(mu, n), train, max_terms=M, symmetric=True)
+        sub = matrix_eim(lambda mu: nonaffine_diffusion(mu, n), train, max_iter=M, symmetric=True)
         ea = eu = 0.0
         for mu in test:
             A = nonaffine_diffusion(mu, n)

@@ -46,7 +46,7 @@ def e1_rank(ctx: ClaimContext) -> Outcome:
     K = _pair_kernel("laplace", X, Y, 1.0)
     kmax = np.abs(K).max()
     tols = (1e-3,) if ctx.quick else (1e-3, 1e-6)
-    res = eim_greedy(K, tol=min(tols) * kmax)
+    res = eim_greedy(K, atol=min(tols) * kmax)
     rel = np.asarray(res.errors) / kmax
     sv = np.linalg.svd(K, compute_uv=False)
     cheb = {p: _chebyshev_error(X, Y, p) for p in range(2, 9 if ctx.quick else 10)}
