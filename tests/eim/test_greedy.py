@@ -277,6 +277,54 @@ def test_numba_twin_matches_reference_bitwise():
             np.testing.assert_allclose(twin[3], ref[3], rtol=tol, atol=0 if tol == 0 else 1e-14 * ref[3].max())
 
 
+@pytest.mark.parametrize("shape", [(25, 17), (2000, 40), (3, 40000), (1, 1)])
+def test_numpy_twin_matches_reference_bitwise(shape):
+    # the blocked twin runs the reference's operations: bit for bit, every norm, real and complex
+    from refimpl.backends import get_kernel
+    from refimpl.eim.greedy import greedy_step
+
+    twin_step = get_kernel("eim.greedy_step", "numpy")
+    assert twin_step is not greedy_step.reference
+    rng = np.random.default_rng(5)
+    n_x, n_y = shape
+    for dtype in (np.float64, np.complex128):
+        R = rng.standard_normal(shape).astype(dtype)
+        if dtype == np.complex128:
+            R = R + 1j * rng.standard_normal(shape)
+        w = rng.uniform(0.5, 2.0, n_x)
+        i, j = n_x // 2, n_y // 3
+        for code in (0, 1, 2):
+            ref = greedy_step.reference(R.copy(), i, j, code, w)
+            twin = twin_step(R.copy(), i, j, code, w)
+            for a, b in zip(twin, ref):
+                np.testing.assert_array_equal(a, b)
+
+
+def test_numpy_twin_greedy_agrees_with_reference_ties_included():
+    from refimpl.backends import _kernels
+
+    key = ("eim.greedy_step", "numpy")
+    _kernels.get_kernel(*key)
+    twin = _kernels._TWINS[key]
+    x = np.linspace(0, 1, 120)
+    problems = [
+        shifted_snapshots(60, 40),
+        np.hstack([shifted_snapshots(60, 20)] * 2),  # every column twice: exact column ties
+        np.exp(2j * np.pi * np.outer(x, np.arange(1, 9))),  # plane waves: |S| = 1 everywhere
+        np.array([[1.0, 3.0, 3.0], [-3.0, 1.0, 1.0], [0.5, 0.5, 0.5]]),
+    ]
+    for S in problems:
+        with_twin = eim_greedy(S, atol=1e-9 * np.abs(S).max())
+        del _kernels._TWINS[key]
+        try:
+            ref = eim_greedy(S, atol=1e-9 * np.abs(S).max())
+        finally:
+            _kernels._TWINS[key] = twin
+        np.testing.assert_array_equal(with_twin.points, ref.points)
+        np.testing.assert_array_equal(with_twin.params, ref.params)
+        np.testing.assert_array_equal(with_twin.errors, ref.errors)
+
+
 def test_ties_take_first_index(backend):
     # two identical columns and two rows of equal modulus: the first index wins on every backend
     S = np.array([[1.0, 3.0, 3.0], [-3.0, 1.0, 1.0], [0.5, 0.5, 0.5]])
