@@ -52,6 +52,8 @@ import scipy.linalg
 import scipy.sparse
 
 from refimpl import _validate as v
+from refimpl._iterative import Status
+from refimpl._results import Result
 from refimpl.backends import Boundary, leaf_kernel
 
 from .greedy import _eim_greedy
@@ -235,11 +237,13 @@ def p2p(tx: np.ndarray, t_start: np.ndarray, sx: np.ndarray, s_start: np.ndarray
 
 
 @dataclass(frozen=True, kw_only=True)
-class EIFMMResult:
+class EIFMMResult(Result):
     r"""Output of :func:`eifmm`.
 
     Attributes
     ----------
+    status : Status
+        ``COMPLETED`` (a direct computation at the requested tolerance).
     potential : (N_t,) array
         :math:`f(x_i)` in the caller's array library.
     estimate : (N_t,) ndarray
@@ -460,7 +464,7 @@ def eifmm(
     phi[sx] += near
     timings["p2p"] = time.perf_counter() - t0
     timings["total"] = time.perf_counter() - t_start
-    return EIFMMResult(potential=bd.out(bd.asarray(phi)), estimate=est, ranks=ranks, eps=eps, depth=L,
+    return EIFMMResult(status=Status.COMPLETED, potential=bd.out(bd.asarray(phi)), estimate=est, ranks=ranks, eps=eps, depth=L,
                        timings=timings)
 
 

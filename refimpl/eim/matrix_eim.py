@@ -33,6 +33,8 @@ import scipy.linalg
 import scipy.sparse as sp
 
 from refimpl import _validate as v
+from refimpl._iterative import Status
+from refimpl._results import Result
 
 from .greedy import EIMResult, _eim_greedy
 
@@ -47,11 +49,13 @@ __all__ = [
 
 
 @dataclass(frozen=True, kw_only=True)
-class MatrixEIM:
+class MatrixEIM(Result):
     r"""A non-intrusive affine approximation of a matrix family (output of :func:`matrix_eim`).
 
     Attributes
     ----------
+    status : EIMStatus
+        The status of the greedy on the entries (``greedy.status``).
     rows, cols : (M,) int arrays
         Magic entries :math:`(r_l, c_l)`: the only entries of :math:`A_\mu` needed online.
     params : (M,) int array
@@ -168,6 +172,7 @@ def matrix_eim(
     I = np.asarray(res.points)
     J = np.asarray(res.params)
     return MatrixEIM(
+        status=res.status,
         rows=rr[I],
         cols=cc[I],
         params=J,

@@ -59,6 +59,8 @@ import scipy.linalg
 import scipy.sparse as sp
 
 from refimpl import _validate as v
+from refimpl._iterative import Status
+from refimpl._results import Result
 
 from .greedy import EIMResult, _eim_greedy
 
@@ -96,11 +98,13 @@ def _monomials(theta: np.ndarray, E: np.ndarray) -> np.ndarray:
 
 
 @dataclass(frozen=True, kw_only=True)
-class AffineLimitEIM:
+class AffineLimitEIM(Result):
     r"""EIM on the monomials :math:`\theta(\mu)^\alpha` (output of :func:`affine_limit_eim`).
 
     Attributes
     ----------
+    status : EIMStatus
+        The status of the greedy on the monomials (``greedy.status``).
     exponents : (n_mono, Q) int array
         The multi-indices :math:`\alpha`, :math:`|\alpha| \le K`.
     points : (M,) int array
@@ -162,6 +166,7 @@ def affine_limit_eim(
     res = _eim_greedy(S, atol=tol)
     J = np.asarray(res.params)
     return AffineLimitEIM(
+        status=res.status,
         exponents=E,
         points=np.asarray(res.points),
         params=J,
@@ -197,11 +202,14 @@ def affine_limit_weights(model: AffineLimitEIM, theta_mu: Any) -> tuple[np.ndarr
 
 
 @dataclass(frozen=True, kw_only=True)
-class LimitPrediction:
+class LimitPrediction(Result):
     """Online output: the approximate limit and its computable error bound.
 
     Attributes
     ----------
+    status : Status
+        ``COMPLETED``, or ``NONFINITE`` when the predicted value is not finite (an infinite
+        ``bound`` alone is not a failure: the series bound does not apply there, ``rho >= 1``).
     value : float or ndarray
         :math:`\\sum_m \\beta_m L(\\mu_m)`.
     bound : float
@@ -308,7 +316,8 @@ class LimitModel:
         else:
             tail = rho ** (K + 1) / (1 - rho) + float(np.sum(np.abs(beta) * self.rho_sel ** (K + 1) / (1 - self.rho_sel)))
             trunc = n / (K + 1) * tail if self.kind == "logdet" else self.b_norm / c * tail
-        return LimitPrediction(value=value, bound=eim_part + trunc, eim_part=eim_part, truncation_part=trunc, weights=beta)
+        status = Status.COMPLETED if np.isfinite(value) else Status.NONFINITE
+        return LimitPrediction(status=status, value=value, bound=eim_part + trunc, eim_part=eim_part, truncation_part=trunc, weights=beta)
 
 
 def logdet_eim(

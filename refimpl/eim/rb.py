@@ -32,6 +32,8 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
 from refimpl import _validate as v
+from refimpl._iterative import Status
+from refimpl._results import Result
 
 from .greedy import EIMResult, _eim_greedy
 from .matrix_eim import MatrixEIM, matrix_eim, matrix_eim_reduce, matrix_eim_reduced_operator, matrix_eim_weights
@@ -169,11 +171,13 @@ def dual_norm_classical(G: Any, gamma: Any) -> tuple[float, float]:
 
 
 @dataclass(frozen=True, kw_only=True)
-class DualNormEIM:
+class DualNormEIM(Result):
     r"""Offline data of the EIM-based dual-norm formula (paper F, spec §7.3, [R]).
 
     Attributes
     ----------
+    status : EIMStatus
+        The status of the greedy on the Riesz representers (``greedy.status``).
     points : (d,) int array
         Magic DOFs of the Riesz representers.
     interp_matrix : (d, d) array
@@ -238,6 +242,7 @@ def dual_norm_eim_offline(
     Q = np.asarray(res.basis)
     I = np.asarray(res.points)
     return DualNormEIM(
+        status=res.status,
         points=I,
         interp_matrix=np.asarray(res.interp_matrix),
         table=Ghat[I, :],
@@ -265,11 +270,13 @@ def dual_norm_eim(model: DualNormEIM, gamma: Any) -> float:
 
 
 @dataclass(frozen=True, kw_only=True)
-class NonIntrusiveRB:
+class NonIntrusiveRB(Result):
     r"""Offline data of the non-intrusive RB (output of :func:`nonintrusive_rb`).
 
     Attributes
     ----------
+    status : EIMStatus
+        The status of the matrix EIM of the operator (``operator.status``).
     basis : (n, N) ndarray
         Reduced basis :math:`V`.
     operator : MatrixEIM
@@ -362,6 +369,7 @@ def nonintrusive_rb(
     fres = _eim_greedy(F, rtol=1e-10 if rhs_tol is None else rhs_tol)
     red_rhs = (V.conj().T @ np.asarray(fres.fields)).T
     return NonIntrusiveRB(
+        status=meim.status,
         basis=V,
         operator=meim,
         reduced_operators=reduced,

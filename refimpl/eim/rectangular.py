@@ -30,6 +30,8 @@ from typing import Any
 import numpy as np
 
 from refimpl import _validate as v
+from refimpl._iterative import Status
+from refimpl._results import Result
 from refimpl.backends import Boundary, linalg
 
 from .evaluate import _result_dtype
@@ -39,11 +41,13 @@ __all__ = ["RectangularEIM", "eim_rectangular", "eim_rectangular_evaluate"]
 
 
 @dataclass(frozen=True, kw_only=True)
-class RectangularEIM:
+class RectangularEIM(Result):
     r"""A rectangular interpolant (output of :func:`eim_rectangular`).
 
     Attributes
     ----------
+    status : Status
+        ``COMPLETED`` (a direct computation).
     points : (d_X,) int array
         Interpolation points :math:`I'` (row indices).
     params : (d_Y,) int array
@@ -130,6 +134,7 @@ def eim_rectangular(
     fields = xp.take(fields, xp.asarray(keep_j), axis=1)
     F = xp.take(fields, xp.asarray(points), axis=0)
     return RectangularEIM(
+        status=Status.COMPLETED,
         points=points,
         params=np.asarray(result.params)[keep_j],
         fields=bd.out(fields),
