@@ -316,7 +316,7 @@ class LimitModel:
         else:
             tail = rho ** (K + 1) / (1 - rho) + float(np.sum(np.abs(beta) * self.rho_sel ** (K + 1) / (1 - self.rho_sel)))
             trunc = n / (K + 1) * tail if self.kind == "logdet" else self.b_norm / c * tail
-        status = Status.COMPLETED if np.isfinite(value) else Status.NONFINITE
+        status = Status.COMPLETED if bool(np.all(np.isfinite(value))) else Status.NONFINITE
         return LimitPrediction(status=status, value=value, bound=eim_part + trunc, eim_part=eim_part, truncation_part=trunc, weights=beta)
 
 
