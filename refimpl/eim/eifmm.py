@@ -55,7 +55,7 @@ import scipy.sparse
 from refimpl import _validate as v
 from refimpl._iterative import Status
 from refimpl._results import Result
-from refimpl.backends import Boundary, leaf_kernel
+from refimpl.backends import Boundary, leaf_kernel, capabilities
 
 from .greedy import _eim_greedy
 
@@ -69,6 +69,9 @@ __all__ = [
     "kernel_values",
     "p2p",
 ]
+
+#: size guards: training grid points per dimension, octree depth (8^depth leaves)
+_MAX_GRID, _MAX_DEPTH = 12, 6
 
 #: kernel name -> (code for the P2P kernel, homogeneity degree or None)
 KERNELS = {"laplace": (0, -1.0), "gaussian": (1, None), "yukawa": (2, None)}
@@ -98,11 +101,13 @@ def _pair_kernel(name: str, a: np.ndarray, b: np.ndarray, param: float) -> np.nd
 
 
 @dataclass(frozen=True, kw_only=True)
-class LevelEIM:
+class LevelEIM(Result):
     r"""EIM of the kernel on a reference cell of size :math:`h` and its far field.
 
     Attributes
     ----------
+    status : Status
+        ``COMPLETED``.
     h : float
         Cell size.
     rank : int
@@ -151,14 +156,15 @@ def _level_from_greedy(res, X, Y, h, rank, scale=1.0) -> LevelEIM:
     J = np.asarray(res.params)[:rank]
     errors = np.asarray(res.errors) * scale
     if rank == 0:
-        return LevelEIM(h=h, rank=0, cell_points=np.zeros((0, 3)), far_points=np.zeros((0, 3)), lu=None,
+        return LevelEIM(status=Status.COMPLETED, h=h, rank=0, cell_points=np.zeros((0, 3)), far_points=np.zeros((0, 3)), lu=None,
                         errors=errors, eps=float(errors[0]))
     xI = X[I]
     yJ = Y[J]
-    return LevelEIM(h=h, rank=rank, cell_points=xI, far_points=yJ, lu=None, errors=errors,
+    return LevelEIM(status=Status.COMPLETED, h=h, rank=rank, cell_points=xI, far_points=yJ, lu=None, errors=errors,
                     eps=float(errors[rank]))
 
 
+@capabilities(host_only="the octree, interaction lists and SciPy LU factors run in NumPy on the host")
 def far_field_eim(name: str, h: float, *, tol_abs: float, param: float = 1.0, n_cell: int = 7,
                   n_far: int = 4, max_rank: int | None = None) -> LevelEIM:
     r"""EIM of :math:`k(x - y)`, :math:`x` in the reference cell, :math:`y` in its far field.
@@ -167,6 +173,14 @@ def far_field_eim(name: str, h: float, *, tol_abs: float, param: float = 1.0, n_
     error estimate of paper E), on the training set of ``n_cell``:sup:`3` cell points and
     ``n_far``:sup:`3` points in each of the 316 far cells.
     """
+    v.check_choice(name, "name (kernel)", tuple(KERNELS))
+    h = v.check_positive(h, "h")
+    tol_abs = v.check_positive(tol_abs, "tol_abs")
+    param = v.check_positive(param, "param")
+    n_cell = v.check_size(n_cell, "n_cell", limit=_MAX_GRID, why="the training matrix has n_cell^3 x 316 n_far^3 entries")
+    n_far = v.check_size(n_far, "n_far", limit=_MAX_GRID, why="the training matrix has n_cell^3 x 316 n_far^3 entries")
+    if max_rank is not None:
+        max_rank = v.check_int(max_rank, "max_rank", low=1)
     X, Y = _training_sets(h, n_cell, n_far)
     S = _pair_kernel(name, X, Y, param)
     res = _eim_greedy(S, atol=tol_abs, max_iter=max_rank)
@@ -213,7 +227,7 @@ def _with_lu(lvl: LevelEIM, name: str, param: float) -> LevelEIM:
     if lvl.rank > 0:
         lu = scipy.linalg.lu_factor(_pair_kernel(name, lvl.cell_points, lvl.far_points, param))
     eps = max(float(lvl.eps), _validated_error(lvl, name, param, lu))
-    return LevelEIM(h=lvl.h, rank=lvl.rank, cell_points=lvl.cell_points, far_points=lvl.far_points,
+    return LevelEIM(status=Status.COMPLETED, h=lvl.h, rank=lvl.rank, cell_points=lvl.cell_points, far_points=lvl.far_points,
                     lu=lu, errors=lvl.errors, eps=eps)
 
 
@@ -328,6 +342,7 @@ def _segment_sum(values: np.ndarray, cell: np.ndarray, n_cells: int) -> np.ndarr
     return np.asarray(P @ values)
 
 
+@capabilities(host_only="the octree, interaction lists and SciPy LU factors run in NumPy on the host")
 def eifmm(
     targets: Any,
     sources: Any,
@@ -385,6 +400,11 @@ def eifmm(
         raise ValueError(f"charges must have one entry per source ({y.shape[0]}); got {q.shape[0]}")
     v.check_choice(kernel, "kernel", tuple(KERNELS))
     tol = v.check_in_range(tol, "tol", 0.0, 1.0)
+    n_cell = v.check_size(n_cell, "n_cell", limit=_MAX_GRID, why="the training matrix has n_cell^3 x 316 n_far^3 entries")
+    n_far = v.check_size(n_far, "n_far", limit=_MAX_GRID, why="the training matrix has n_cell^3 x 316 n_far^3 entries")
+    if depth is not None:
+        depth = v.check_size(depth, "depth", low=2, limit=_MAX_DEPTH,
+                             why=f"the octree has 8^depth leaves: 8^{_MAX_DEPTH} = {8**_MAX_DEPTH} cells, each level an n^3 array")
     kernel_param = v.check_positive(kernel_param, "kernel_param")
     code, homog = KERNELS[kernel]
     timings: dict[str, float] = {}
@@ -417,7 +437,8 @@ def eifmm(
     if depth is None:
         leaf = 128 if leaf_size is None else v.check_int(leaf_size, "leaf_size", low=1)
         depth = max(2, int(round(np.log(max(y.shape[0], 1) / leaf) / np.log(8))))
-    depth = v.check_int(depth, "depth", low=2)
+    depth = v.check_size(depth, "depth", low=2, limit=_MAX_DEPTH,
+                         why=f"the octree has 8^depth leaves: 8^{_MAX_DEPTH} = {8**_MAX_DEPTH} cells, each level an n^3 array")
     levels = levels_for(depth)
     timings["setup"] = time.perf_counter() - t_start
 
@@ -514,13 +535,22 @@ def eifmm(
                        timings=timings)
 
 
+@capabilities(host_only="the octree, interaction lists and SciPy LU factors run in NumPy on the host")
 def direct_sum(targets: Any, sources: Any, charges: Any, *, kernel: str = "laplace", kernel_param: float = 1.0,
                block: int = 2048) -> np.ndarray:
     r"""Direct :math:`O(N_t N_s)` summation (the reference for :func:`eifmm`), in blocks of targets."""
-    x = np.ascontiguousarray(v.check_array(targets, "targets", ndim=2, real=True), float)
-    y = np.ascontiguousarray(v.check_array(sources, "sources", ndim=2, real=True), float)
-    q = np.ascontiguousarray(v.check_array(charges, "charges", ndim=1, real=True), float)
+    block = v.check_int(block, "block", low=1)
     v.check_choice(kernel, "kernel", tuple(KERNELS))
+    kernel_param = v.check_positive(kernel_param, "kernel_param")
+    bd = Boundary(targets, sources, charges)
+    host = bd.backend.to_numpy
+    x = np.ascontiguousarray(host(bd.asarray(v.check_array(targets, "targets", ndim=2, real=True))), float)
+    y = np.ascontiguousarray(host(bd.asarray(v.check_array(sources, "sources", ndim=2, real=True))), float)
+    q = np.ascontiguousarray(host(bd.asarray(v.check_array(charges, "charges", ndim=1, real=True))), float)
+    if x.shape[1] != 3 or y.shape[1] != 3:
+        raise ValueError(f"targets and sources must have shape (n, 3); got {x.shape} and {y.shape}")
+    if q.shape[0] != y.shape[0]:
+        raise ValueError(f"charges must have one entry per source ({y.shape[0]}); got {q.shape[0]}")
     code = KERNELS[kernel][0]
     out = np.empty(x.shape[0])
     s_start = np.array([0, y.shape[0]])
@@ -528,4 +558,4 @@ def direct_sum(targets: Any, sources: Any, charges: Any, *, kernel: str = "lapla
         xb = x[a : a + block]
         # one leaf holding every source: the near-field kernel (and its Numba twin) does it all
         out[a : a + block] = p2p(xb, np.array([0, xb.shape[0]]), y, s_start, q, 1, code, kernel_param)
-    return out
+    return bd.out(bd.asarray(out))

@@ -33,6 +33,7 @@ import scipy.linalg
 import scipy.sparse as sp
 
 from refimpl import _validate as v
+from refimpl.backends import capabilities
 from refimpl._iterative import Status
 from refimpl._results import Result
 
@@ -91,6 +92,7 @@ def _entries(A: Any, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     return np.asarray(A)[rows, cols]
 
 
+@capabilities(host_only="the matrix EIM stores and combines SciPy sparse / NumPy matrices on the host")
 def matrix_eim(
     assemble: Callable[[Any], Any],
     train_params: Sequence[Any],
@@ -185,6 +187,7 @@ def matrix_eim(
     )
 
 
+@capabilities(host_only="the matrix EIM stores and combines SciPy sparse / NumPy matrices on the host")
 def matrix_eim_weights(meim: MatrixEIM, entries: Any) -> np.ndarray:
     r"""Online weights :math:`\beta(\mu) = U_J^{-1} B^{-1} s(\mu) = F^{-1} s(\mu)` (spec §3.2 step 3).
 
@@ -204,6 +207,7 @@ def matrix_eim_weights(meim: MatrixEIM, entries: Any) -> np.ndarray:
     ValueError
         Wrong length or non-finite entries.
     """
+    v.check_instance(meim, "meim", MatrixEIM, "the result of matrix_eim")
     s = v.check_array(entries, "entries", ndim=(1, 2))
     M = meim.rows.size
     if s.shape[0] != M:
@@ -212,15 +216,21 @@ def matrix_eim_weights(meim: MatrixEIM, entries: Any) -> np.ndarray:
     return scipy.linalg.solve_triangular(meim.upper, lam, lower=False)
 
 
+@capabilities(host_only="the matrix EIM stores and combines SciPy sparse / NumPy matrices on the host")
 def matrix_eim_assemble(meim: MatrixEIM, beta: Any) -> Any:
     r"""Return :math:`\sum_m \beta_m A_{\mu_m}` (dense array or SciPy sparse matrix)."""
-    beta = np.asarray(beta).reshape(-1)
+    v.check_instance(meim, "meim", MatrixEIM, "the result of matrix_eim")
+    beta = v.check_array(beta, "beta", ndim=1)
+    M = len(meim.matrices)
+    if beta.shape[0] != M:
+        raise ValueError(f"beta must have shape ({M},): one weight per selected matrix; got shape {tuple(beta.shape)}")
     out = meim.matrices[0] * beta[0]
     for b, A in zip(beta[1:], meim.matrices[1:]):
         out = out + b * A
     return out
 
 
+@capabilities(host_only="the matrix EIM stores and combines SciPy sparse / NumPy matrices on the host")
 def matrix_eim_reduce(meim: MatrixEIM, V: Any, W: Any | None = None) -> np.ndarray:
     r"""Precompute the reduced matrices :math:`W^* A_{\mu_m} V` for reduced-basis use.
 
@@ -237,6 +247,7 @@ def matrix_eim_reduce(meim: MatrixEIM, V: Any, W: Any | None = None) -> np.ndarr
     -------
     (M, N_W, N) ndarray
     """
+    v.check_instance(meim, "meim", MatrixEIM, "the result of matrix_eim")
     V = v.check_array(V, "V", ndim=2)
     W = V if W is None else v.check_array(W, "W", ndim=2)
     if V.shape[0] != meim.shape[0] or W.shape[0] != meim.shape[0]:
@@ -244,9 +255,14 @@ def matrix_eim_reduce(meim: MatrixEIM, V: Any, W: Any | None = None) -> np.ndarr
     return np.stack([W.conj().T @ (A @ V) for A in meim.matrices])
 
 
+@capabilities(host_only="the matrix EIM stores and combines SciPy sparse / NumPy matrices on the host")
 def matrix_eim_reduced_operator(reduced: np.ndarray, beta: Any) -> np.ndarray:
     r"""Online reduced operator :math:`A_N(\mu) = \sum_m \beta_m(\mu)\, W^* A_{\mu_m} V` (:math:`M N^2` flops)."""
-    beta = np.asarray(beta).reshape(-1)
+    reduced = v.check_array(reduced, "reduced", ndim=3)
+    beta = v.check_array(beta, "beta", ndim=1)
+    if beta.shape[0] != reduced.shape[0]:
+        raise ValueError(f"beta must have shape ({reduced.shape[0]},): one weight per reduced matrix; "
+                         f"got shape {tuple(beta.shape)}")
     return np.tensordot(beta, reduced, axes=1)
 
 

@@ -51,6 +51,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+import math
 from math import factorial, log
 from typing import Any
 
@@ -59,6 +60,7 @@ import scipy.linalg
 import scipy.sparse as sp
 
 from refimpl import _validate as v
+from refimpl.backends import capabilities
 from refimpl._iterative import Status
 from refimpl._results import Result
 
@@ -76,8 +78,17 @@ __all__ = [
 ]
 
 
+@capabilities(host_only="eigenvalue bounds, log-determinants and Cholesky solves of SciPy sparse / NumPy matrices on the host")
 def monomial_exponents(Q: int, K: int) -> np.ndarray:
     r"""All multi-indices :math:`\alpha \in \mathbb N^Q` with :math:`|\alpha| \le K`, graded order."""
+    Q = v.check_size(Q, "Q", low=1, limit=_MAX_Q, why="one nested loop level per coefficient")
+    K = v.check_int(K, "K", low=0)
+    count = math.comb(Q + K, K)
+    if count > _MAX_MONOMIALS:
+        raise ValueError(
+            f"K must keep the number of monomials C(Q + K, K) at most {_MAX_MONOMIALS} (memory and the EIM greedy "
+            f"on the monomials grow with it); got Q={Q}, K={K}: {count} monomials"
+        )
     out: list[tuple[int, ...]] = []
 
     def rec(prefix: tuple[int, ...], left: int, slots: int) -> None:
@@ -90,6 +101,10 @@ def monomial_exponents(Q: int, K: int) -> np.ndarray:
     for d in range(K + 1):
         rec((), d, Q)
     return np.asarray(out, dtype=np.int64).reshape(-1, Q)
+
+
+#: size guards of :func:`monomial_exponents`
+_MAX_Q, _MAX_MONOMIALS = 64, 200_000
 
 
 def _monomials(theta: np.ndarray, E: np.ndarray) -> np.ndarray:
@@ -136,6 +151,7 @@ def _theta_matrix(theta: Callable[[Any], Any], params: Sequence[Any]) -> np.ndar
     return T.astype(float)
 
 
+@capabilities(host_only="eigenvalue bounds, log-determinants and Cholesky solves of SciPy sparse / NumPy matrices on the host")
 def affine_limit_eim(
     theta: Callable[[Any], Any], train_params: Sequence[Any], *, degree: int, tol: float | None = None
 ) -> AffineLimitEIM:
@@ -178,6 +194,7 @@ def affine_limit_eim(
     )
 
 
+@capabilities(host_only="eigenvalue bounds, log-determinants and Cholesky solves of SciPy sparse / NumPy matrices on the host")
 def affine_limit_weights(model: AffineLimitEIM, theta_mu: Any) -> tuple[np.ndarray, np.ndarray]:
     r"""Weights :math:`\beta(\mu) = F^{-1}(\theta(\mu)^{\alpha_{i_l}})_l` and monomial residuals :math:`r_\alpha(\mu)`.
 
@@ -193,7 +210,11 @@ def affine_limit_weights(model: AffineLimitEIM, theta_mu: Any) -> tuple[np.ndarr
     residuals : (n_mono,) ndarray
         :math:`r_\alpha(\mu) = \theta(\mu)^\alpha - \sum_m \beta_m \theta(\mu_m)^\alpha`.
     """
-    t = v.check_array(np.asarray(theta_mu).reshape(1, -1), "theta(mu)", ndim=2, real=True).astype(float)
+    v.check_instance(model, "model", AffineLimitEIM, "the result of affine_limit_eim")
+    t = np.asarray(v.check_array(theta_mu, "theta_mu", ndim=(0, 1), real=True), dtype=float).reshape(1, -1)
+    Q = model.exponents.shape[1]
+    if t.shape[1] != Q:
+        raise ValueError(f"theta_mu must have shape ({Q},): one value per coefficient; got {t.shape[1]} values")
     g = _monomials(t, model.exponents)[:, 0]
     lam = scipy.linalg.solve_triangular(model.interp_matrix, g[model.points], lower=True, unit_diagonal=True)
     beta = scipy.linalg.solve_triangular(model.upper, lam, lower=False)
@@ -251,13 +272,27 @@ class _AffineSPD:
 
 
 def _prepare(A0: Any, A_terms: Sequence[Any], Th: np.ndarray, shift: float | None) -> _AffineSPD:
+    if not sp.issparse(A0):
+        A0 = v.check_array(A0, "A0", ndim=2)
+    A_terms = [A if sp.issparse(A) else v.check_array(A, f"A_terms[{k}]", ndim=2) for k, A in enumerate(A_terms)]
+    if Th.shape[1] != len(A_terms):
+        raise ValueError(f"theta(mu) must return one coefficient per term of A_terms ({len(A_terms)}); "
+                         f"got {Th.shape[1]} coefficients")
     terms = [A0, *A_terms]
+    if len(A0.shape) != 2 or A0.shape[0] != A0.shape[1]:
+        raise ValueError(f"A0 must be a square matrix; got shape {tuple(A0.shape)}")
     n = int(A0.shape[0])
     for k, A in enumerate(terms):
+        name = "A0" if k == 0 else f"A_terms[{k - 1}]"
         if tuple(A.shape) != (n, n):
-            raise ValueError(f"all affine terms must have shape {(n, n)}; term {k} has {tuple(A.shape)}")
+            raise ValueError(f"all affine terms must have shape {(n, n)}; {name} has {tuple(A.shape)}")
         if np.iscomplexobj(A.data if sp.issparse(A) else np.asarray(A)):
-            raise TypeError(f"affine term {k} must be real symmetric; got a complex matrix")
+            raise TypeError(f"{name} must be real symmetric; got a complex matrix")
+        asym = abs(A - A.T).max() if sp.issparse(A) else float(np.max(np.abs(A - A.T)))
+        scale = abs(A).max() if sp.issparse(A) else float(np.max(np.abs(A)))
+        if asym > 1e-12 * max(scale, 1e-300):
+            raise ValueError(f"{name} must be symmetric (the log-det/inverse series needs a symmetric family); "
+                             f"got max |A - A^T| = {asym:.3g}")
     lam = np.array([_eigen_bounds(A) for A in terms])
     lo = lam[0, 0] + np.minimum(Th * lam[1:, 0], Th * lam[1:, 1]).sum(axis=1)
     hi = lam[0, 1] + np.maximum(Th * lam[1:, 0], Th * lam[1:, 1]).sum(axis=1)
@@ -290,6 +325,7 @@ def _power_norm_bounds(E: np.ndarray, K: int, b0: float, bq: np.ndarray) -> np.n
     return W
 
 
+@capabilities(host_only="eigenvalue bounds, log-determinants and Cholesky solves on the host")
 class LimitModel:
     """Shared online logic of :func:`logdet_eim` and :func:`inverse_eim`."""
 
@@ -320,6 +356,7 @@ class LimitModel:
         return LimitPrediction(status=status, value=value, bound=eim_part + trunc, eim_part=eim_part, truncation_part=trunc, weights=beta)
 
 
+@capabilities(host_only="eigenvalue bounds, log-determinants and Cholesky solves of SciPy sparse / NumPy matrices on the host")
 def logdet_eim(
     A0: Any,
     A_terms: Sequence[Any],
@@ -371,6 +408,7 @@ def logdet_eim(
     return LimitModel(eim, spd, vals, theta, "logdet")
 
 
+@capabilities(host_only="eigenvalue bounds, log-determinants and Cholesky solves of SciPy sparse / NumPy matrices on the host")
 def inverse_eim(
     A0: Any,
     A_terms: Sequence[Any],

@@ -32,6 +32,7 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
 from refimpl import _validate as v
+from refimpl.backends import capabilities
 from refimpl._iterative import Status
 from refimpl._results import Result
 
@@ -59,6 +60,7 @@ def _solve_X(X: Any, B: np.ndarray) -> np.ndarray:
     return scipy.linalg.cho_solve(scipy.linalg.cho_factor(np.asarray(X), lower=True), B)
 
 
+@capabilities(host_only="reduced-basis linear algebra with SciPy sparse solvers on the host")
 def rb_greedy(
     snapshots: Any, *, tol: float | None = None, max_basis: int | None = None, inner: Any | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -96,12 +98,14 @@ def rb_greedy(
     V_cols: list[np.ndarray] = []
     selected: list[int] = []
     errors: list[float] = []
+    rank_floor = 10 * max(n, m) * np.finfo(float).eps
     for _ in range(max_basis + 1):
         XR = (X @ R) if X is not None else R
         err = np.sqrt(np.maximum(np.real(np.sum(R.conj() * XR, axis=0)), 0)) / scale
         j = int(np.argmax(err))
         errors.append(float(err[j]))
-        if (tol is not None and err[j] <= tol) or len(V_cols) == max_basis or err[j] == 0:
+        # stop at the numerical rank too: a residual at round-off level carries no new direction
+        if (tol is not None and err[j] <= tol) or len(V_cols) == max_basis or err[j] <= rank_floor:
             break
         w = R[:, j].copy()
         for _ in range(2):  # Gram-Schmidt twice is enough
@@ -121,6 +125,7 @@ def rb_greedy(
 # --------------------------------------------------------------------------------------------
 
 
+@capabilities(host_only="reduced-basis linear algebra with SciPy sparse solvers on the host")
 def affine_residual_terms(A_terms: Sequence[Any], f_terms: Sequence[Any], V: Any) -> np.ndarray:
     r"""Columns :math:`r_k` of the residual's affine expansion: :math:`[f_1..f_P, -A_q v_n]` (q-major).
 
@@ -136,6 +141,7 @@ def affine_residual_terms(A_terms: Sequence[Any], f_terms: Sequence[Any], V: Any
     return np.stack(cols, axis=1)
 
 
+@capabilities(host_only="reduced-basis linear algebra with SciPy sparse solvers on the host")
 def residual_coefficients(theta_a: Any, theta_f: Any, uN: Any) -> np.ndarray:
     r""":math:`\gamma(\mu) = [\theta^f_1..\theta^f_P, \theta^a_q u_{N,n}]` matching :func:`affine_residual_terms`."""
     theta_a = np.asarray(theta_a).reshape(-1)
@@ -143,6 +149,7 @@ def residual_coefficients(theta_a: Any, theta_f: Any, uN: Any) -> np.ndarray:
     return np.concatenate([np.asarray(theta_f).reshape(-1), np.outer(theta_a, uN).reshape(-1)])
 
 
+@capabilities(host_only="reduced-basis linear algebra with SciPy sparse solvers on the host")
 def dual_norm_classical_offline(R_terms: Any, X: Any) -> np.ndarray:
     r"""Gram matrix :math:`G = R^* X^{-1} R` of the classical offline/online formula (spec §7.2)."""
     R = v.check_array(R_terms, "R_terms", ndim=2)
@@ -150,6 +157,7 @@ def dual_norm_classical_offline(R_terms: Any, X: Any) -> np.ndarray:
     return 0.5 * (G + G.conj().T)
 
 
+@capabilities(host_only="reduced-basis linear algebra with SciPy sparse solvers on the host")
 def dual_norm_classical(G: Any, gamma: Any) -> tuple[float, float]:
     r"""Classical dual norm :math:`\|r_\mu\|_{X'} = (\gamma^* G \gamma)^{1/2}` (spec §7.2).
 
@@ -165,8 +173,12 @@ def dual_norm_classical(G: Any, gamma: Any) -> tuple[float, float]:
     squared : float
         The raw :math:`\gamma^* G \gamma` (may be negative).
     """
-    g = np.asarray(gamma).reshape(-1)
-    sq = float(np.real(g.conj() @ (np.asarray(G) @ g)))
+    G = v.check_array(G, "G", ndim=2)
+    g = v.check_array(gamma, "gamma", ndim=(1, 2)).reshape(-1)
+    if G.shape != (g.shape[0], g.shape[0]):
+        raise ValueError(f"G must have shape ({g.shape[0]}, {g.shape[0]}) for {g.shape[0]} coefficients gamma; "
+                         f"got shape {tuple(G.shape)}")
+    sq = float(np.real(g.conj() @ (G @ g)))
     return float(np.sqrt(max(sq, 0.0))), sq
 
 
@@ -196,6 +208,7 @@ class DualNormEIM(Result):
     greedy: EIMResult
 
 
+@capabilities(host_only="reduced-basis linear algebra with SciPy sparse solvers on the host")
 def dual_norm_eim_offline(
     R_terms: Any, X: Any, gammas_train: Any | None = None, *, norm: Any = "sup", rtol: float | None = None,
     floor_factor: float = 1e3,
@@ -229,6 +242,9 @@ def dual_norm_eim_offline(
     -------
     DualNormEIM
     """
+    floor_factor = v.check_positive(floor_factor, "floor_factor")
+    if rtol is not None:
+        rtol = v.check_in_range(rtol, "rtol", 0.0, 1.0)
     R = v.check_array(R_terms, "R_terms", ndim=2)
     Gam = np.eye(R.shape[1]) if gammas_train is None else v.check_array(gammas_train, "gammas_train", ndim=2)
     if Gam.shape[0] != R.shape[1]:
@@ -251,6 +267,7 @@ def dual_norm_eim_offline(
     )
 
 
+@capabilities(host_only="reduced-basis linear algebra with SciPy sparse solvers on the host")
 def dual_norm_eim(model: DualNormEIM, gamma: Any) -> float:
     r"""EIM-based dual norm :math:`\|r_\mu\|_{X'} \approx (\lambda^* Q^* X Q \lambda)^{1/2}`, :math:`B\lambda = Z\gamma`.
 
@@ -258,7 +275,11 @@ def dual_norm_eim(model: DualNormEIM, gamma: Any) -> float:
     attainable accuracy is about :math:`\epsilon_{mach}` relative to the terms rather than
     :math:`\sqrt{\epsilon_{mach}}` (spec §7.3).
     """
-    g = np.asarray(gamma).reshape(-1)
+    v.check_instance(model, "model", DualNormEIM, "the result of dual_norm_eim_offline")
+    g = v.check_array(gamma, "gamma", ndim=(1, 2)).reshape(-1)
+    if model.table.shape[1] != g.shape[0]:
+        raise ValueError(f"gamma must have shape ({model.table.shape[1]},): one coefficient per residual term; "
+                         f"got {g.shape[0]} values")
     vals = model.table @ g
     lam = scipy.linalg.solve_triangular(model.interp_matrix, vals, lower=True, unit_diagonal=True)
     return float(np.sqrt(max(float(np.real(lam.conj() @ (model.gram @ lam))), 0.0)))
@@ -302,6 +323,7 @@ class NonIntrusiveRB(Result):
     rb_errors: np.ndarray
 
 
+@capabilities(host_only="reduced-basis linear algebra with SciPy sparse solvers on the host")
 def nonintrusive_rb(
     assemble: Callable[[Any], Any],
     rhs: Callable[[Any], Any],
@@ -345,6 +367,15 @@ def nonintrusive_rb(
     -------
     NonIntrusiveRB
     """
+    v.check_callable(assemble, "assemble")
+    v.check_callable(rhs, "rhs")
+    if n_basis is not None:
+        n_basis = v.check_int(n_basis, "n_basis", low=1)
+    if rb_tol is not None:
+        rb_tol = v.check_positive(rb_tol, "rb_tol")
+    for name, t in (("eim_tol", eim_tol), ("rhs_tol", rhs_tol)):
+        if t is not None:
+            v.check_in_range(t, name, 0.0, 1.0)
     train = list(train_params)
     if not train:
         raise ValueError("train_params must hold at least one parameter; got an empty sequence")
@@ -380,6 +411,7 @@ def nonintrusive_rb(
     )
 
 
+@capabilities(host_only="reduced-basis linear algebra with SciPy sparse solvers on the host")
 def nonintrusive_rb_solve(model: NonIntrusiveRB, entries: Any, rhs_values: Any) -> tuple[np.ndarray, np.ndarray]:
     r"""Online stage: reduced solution from :math:`M` matrix entries and :math:`M_f` right-hand-side values.
 
@@ -398,9 +430,13 @@ def nonintrusive_rb_solve(model: NonIntrusiveRB, entries: Any, rhs_values: Any) 
     A_N : (N, N) ndarray
         The reduced matrix :math:`\sum_m \beta_m(\mu) V^* A_{\mu_m} V` (built from magic entries only).
     """
+    v.check_instance(model, "model", NonIntrusiveRB, "the result of nonintrusive_rb")
     beta = matrix_eim_weights(model.operator, entries)
     A_N = matrix_eim_reduced_operator(model.reduced_operators, beta)
     g = v.check_array(rhs_values, "rhs_values", ndim=1)
+    if g.shape[0] != model.rhs.n_iter:
+        raise ValueError(f"rhs_values must have shape ({model.rhs.n_iter},): one value per rhs point; "
+                         f"got shape {tuple(g.shape)}")
     lam = scipy.linalg.solve_triangular(np.asarray(model.rhs.interp_matrix), g, lower=True, unit_diagonal=True)
     beta_f = scipy.linalg.solve_triangular(model.rhs_upper, lam, lower=False)
     f_N = beta_f @ model.reduced_rhs

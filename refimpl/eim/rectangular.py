@@ -32,7 +32,7 @@ import numpy as np
 from refimpl import _validate as v
 from refimpl._iterative import Status
 from refimpl._results import Result
-from refimpl.backends import Boundary, linalg
+from refimpl.backends import Boundary, linalg, capabilities
 
 from .evaluate import _result_dtype
 from .greedy import EIMResult
@@ -65,12 +65,16 @@ class RectangularEIM(Result):
 
 
 def _indices(values: Sequence[int] | np.ndarray, name: str, n: int) -> np.ndarray:
-    idx = np.asarray(values, dtype=np.int64).reshape(-1) if len(values) else np.zeros(0, dtype=np.int64)
-    if idx.size and (idx.min() < 0 or idx.max() >= n):
-        raise ValueError(f"{name} must hold positions in [0, {n}); got {idx.tolist()}")
-    return idx
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__len__"):
+        raise TypeError(f"{name} must be a sequence of integer positions; got {type(values).__name__} {values!r:.40}")
+    if not len(values):
+        return np.zeros(0, dtype=np.int64)
+    # integer-valued only: 1.5 is an error, not position 1
+    idx = np.asarray(v.check_integer_array(values, name, low=0, high=n - 1, ndim=None)).reshape(-1)
+    return idx.astype(np.int64)
 
 
+@capabilities()
 def eim_rectangular(
     result: EIMResult,
     S: Any | None = None,
@@ -116,6 +120,7 @@ def eim_rectangular(
     >>> bool(np.abs(approx[rect.points] - S[rect.points]).max() < 1e-12)
     True
     """
+    v.check_instance(result, "result", EIMResult, "the result of eim_greedy or eim_greedy_streaming")
     M = result.n_iter
     dp = _indices(drop_points, "drop_points", M)
     dj = _indices(drop_params, "drop_params", M)
@@ -142,6 +147,7 @@ def eim_rectangular(
     )
 
 
+@capabilities()
 def eim_rectangular_evaluate(rect: RectangularEIM, values: Any) -> Any:
     r"""Evaluate the rectangular interpolant: :math:`S_{:,J'}\,C` with :math:`C` the min-norm LSQ solution.
 
@@ -160,6 +166,8 @@ def eim_rectangular_evaluate(rect: RectangularEIM, values: Any) -> Any:
     ValueError
         Wrong leading dimension or non-finite values.
     """
+    v.check_instance(rect, "rect", RectangularEIM, "the result of eim_rectangular")
+    values = v.check_array(values, "values", ndim=(1, 2), min_size=0, finite=False)
     bd = Boundary(values, rect.fields)
     xp = bd.xp
     vals = bd.asarray(values, name="values")

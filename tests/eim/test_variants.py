@@ -350,3 +350,96 @@ def test_logdet_and_nirb_backend_agreement(backend):
     np.testing.assert_array_equal(m_out.operator.rows, m_ref.operator.rows)
     np.testing.assert_array_equal(np.asarray(m_out.rhs.points), np.asarray(m_ref.rhs.points))
     np.testing.assert_allclose(m_out.reduced_operators, m_ref.reduced_operators, rtol=1e-10, atol=1e-14)
+
+
+# --------------------------------------------------------------------------------------------
+# conventions and bad input (issue 9)
+# --------------------------------------------------------------------------------------------
+
+
+def test_every_public_name_declares_its_capabilities():
+    import refimpl.eim
+    from refimpl.backends import capability_table
+
+    table = capability_table()
+    names = [f"refimpl.eim.{n}" for n in refimpl.eim.__all__ if f"refimpl.eim.{n}" in table]
+    assert names and not [n for n in names if "undeclared" in table[n].values()]
+
+
+def test_direct_sum_returns_in_the_callers_library():
+    torch = pytest.importorskip("torch")
+    from refimpl.eim import direct_sum
+
+    rng = np.random.default_rng(0)
+    P = rng.uniform(0, 1, (20, 3))
+    q = rng.standard_normal(20)
+    out = direct_sum(torch.tensor(P), torch.tensor(P), torch.tensor(q))
+    assert isinstance(out, torch.Tensor)
+    np.testing.assert_allclose(out.numpy(), direct_sum(P, P, q), rtol=1e-14)
+
+
+def _bad_cases():
+    from refimpl.eim import (
+        direct_sum,
+        dual_norm_classical,
+        dual_norm_eim,
+        dual_norm_eim_offline,
+        eifmm,
+        eim_rectangular,
+        far_field_eim,
+        logdet_eim,
+        matrix_eim_assemble,
+        matrix_eim_weights,
+        monomial_exponents,
+        nonintrusive_rb,
+        nonintrusive_rb_solve,
+    )
+
+    P = np.random.default_rng(0).uniform(0, 1, (10, 3))
+    q = np.ones(10)
+    sym = np.eye(4) * 3
+    nonsym = sym + np.triu(np.ones((4, 4)), 1)
+    D = np.diag([1.0, 0, 0, 0])
+    return [
+        (lambda: direct_sum(P, P, q, block=-1), ValueError, "block"),
+        (lambda: far_field_eim("bogus", 1.0, tol_abs=1e-3), ValueError, "kernel"),
+        (lambda: far_field_eim("laplace", 1.0, tol_abs=1e-3, max_rank=0), ValueError, "max_rank"),
+        (lambda: eim_rectangular(eim_greedy(shifted(), max_iter=4), drop_points=[1.5]), ValueError, "drop_points"),
+        (lambda: eim_rectangular(None), TypeError, "result must be a EIMResult"),
+        (lambda: logdet_eim(nonsym, [D], lambda mu: [mu], [0.1, 0.5], degree=2), ValueError, "A0 must be symmetric"),
+        (lambda: logdet_eim(sym, [D], lambda mu: [mu, mu], [0.1, 0.5], degree=2), ValueError, "one coefficient per term"),
+        (lambda: dual_norm_classical(np.eye(2), [np.nan, 1.0]), ValueError, "gamma"),
+        (lambda: dual_norm_classical(np.full((2, 2), np.nan), [1.0, 1.0]), ValueError, "G"),
+        (lambda: dual_norm_eim(None, [1.0]), TypeError, "model must be a DualNormEIM"),
+        (lambda: dual_norm_eim_offline(np.eye(3), np.eye(3), floor_factor=0), ValueError, "floor_factor"),
+        (lambda: monomial_exponents(2, 10**5), ValueError, "at most 200000"),
+        (lambda: monomial_exponents(0, 2), ValueError, "Q"),
+        (lambda: eifmm(P, P, q, depth=7), ValueError, "depth must be at most 6"),
+        (lambda: nonintrusive_rb(lambda k: np.eye(3), lambda k: np.ones(3), [1.0, 2.0], n_basis=0), ValueError, "n_basis"),
+        (lambda: nonintrusive_rb_solve(None, [1.0], [1.0]), TypeError, "model must be a NonIntrusiveRB"),
+        (lambda: matrix_eim_weights(None, [1.0]), TypeError, "meim must be a MatrixEIM"),
+        (lambda: matrix_eim_assemble(None, [1.0]), TypeError, "meim must be a MatrixEIM"),
+    ]
+
+
+@pytest.mark.parametrize("case", range(18))
+def test_bad_input_is_rejected_clearly(case):
+    call, exc, match = _bad_cases()[case]
+    with pytest.raises(exc, match=match):
+        call()
+
+
+def test_matrix_eim_assemble_rejects_extra_weights_and_accepts_lists():
+    mats = [sp.random(6, 6, density=0.3, random_state=k, format="csr") + sp.eye(6) for k in range(2)]
+    meim = matrix_eim(lambda mu: mats[0] + mu * mats[1], [0.0, 1.0, 2.0])
+    M = len(meim.params)
+    with pytest.raises(ValueError, match=f"beta must have shape \\({M},\\)"):
+        matrix_eim_assemble(meim, [1.0] * (M + 1))
+    assert matrix_eim_assemble(meim, [1.0] * M).shape == (6, 6)
+
+
+def test_rb_greedy_stops_at_the_numerical_rank():
+    rng = np.random.default_rng(0)
+    U = rng.standard_normal((30, 3)) @ rng.standard_normal((3, 12))
+    V, sel, errs = rb_greedy(U, max_basis=8)
+    assert V.shape[1] == 3 and sel.size == 3
