@@ -6,7 +6,7 @@ Method outline [V]: octree, direct near field, far field compressed by the EIM i
 Chebyshev interpolation; the EIM of a reference cell and its far field gives, by translation,
 the points and matrices of every cell of that size (one EIM per level; one for all levels for
 homogeneous kernels); the greedy error selects the rank per level for a requested tolerance.
-Details are reconstructed (spec §6.3, [R]).
+Details are reconstructed ([R]).
 
 What this module implements
 ---------------------------

@@ -2,11 +2,11 @@ r"""Non-intrusive matrix EIM: :math:`A_\mu \approx \sum_m \beta_m(\mu) A_{\mu_m}
 
 Casenave, Ern, Lelièvre & Sylvand, *A nonintrusive method to approximate linear systems with
 nonlinear parameter dependence*, Eur. J. Comput. Mech. 23 (2014), arXiv:1307.4330. The target
-form is [V]; the algorithm is reconstructed (spec §3.2, [R]): the discrete EIM of
+form is [V]; the algorithm is reconstructed ([R]): the discrete EIM of
 :mod:`refimpl.eim.greedy` applied to the matrix *entries* viewed as functions of :math:`\mu`.
 
 1. Snapshot columns: :math:`\mathrm{vec}(A_\mu)` restricted to the sparsity pattern (all entries
-   for dense matrices; one triangle for symmetric families, spec §3.5).
+   for dense matrices; one triangle for symmetric families).
 2. EIM greedy (sup norm by default) gives parameters :math:`\mu_1..\mu_M`, entries
    :math:`(r_l, c_l)`, :math:`B` and the coefficient matrix :math:`T` (:math:`Q = S_{:,J} T`).
 3. Non-intrusive weights: :math:`\beta(\mu) = T B^{-1} s(\mu) = F^{-1} s(\mu)` with
@@ -103,7 +103,7 @@ def matrix_eim(
     rtol: float | None = None,
     max_iter: int | None = None,
 ) -> MatrixEIM:
-    r"""Offline stage of the matrix EIM on a training set of parameters (paper B, spec §3.2).
+    r"""Offline stage of the matrix EIM on a training set of parameters (paper B).
 
     Parameters
     ----------
@@ -130,7 +130,7 @@ def matrix_eim(
     -----
     Offline cost: :math:`|\mathcal P_{train}|` assemblies and the greedy on an
     ``nnz x n_train`` snapshot matrix. The entries used online must be computed by the same
-    code path as offline (spec §3.5).
+    code path as offline.
 
     Examples
     --------
@@ -189,7 +189,7 @@ def matrix_eim(
 
 @capabilities(host_only="the matrix EIM stores and combines SciPy sparse / NumPy matrices on the host")
 def matrix_eim_weights(meim: MatrixEIM, entries: Any) -> np.ndarray:
-    r"""Online weights :math:`\beta(\mu) = U_J^{-1} B^{-1} s(\mu) = F^{-1} s(\mu)` (spec §3.2 step 3).
+    r"""Online weights :math:`\beta(\mu) = U_J^{-1} B^{-1} s(\mu) = F^{-1} s(\mu)`.
 
     Parameters
     ----------
@@ -241,7 +241,7 @@ def matrix_eim_reduce(meim: MatrixEIM, V: Any, W: Any | None = None) -> np.ndarr
         Trial reduced basis.
     W : (n, N) array_like, optional
         Test basis (Galerkin: ``W = V``). Conjugate transposes are used for complex data
-        (sesquilinear forms, spec §5.4).
+        (sesquilinear forms).
 
     Returns
     -------

@@ -2,7 +2,7 @@ r"""Non-intrusive approximation of parametrised limits of matrix-power algorithm
 
 Casenave, Akkari, Charles & Rey, *Nonintrusive approximation of parametrized limits of matrix
 power algorithms - application to matrix inverses and log-determinants*, arXiv:1710.02488.
-Problem [V]; mechanism reconstructed (spec §4.3, [R]).
+Problem [V]; mechanism reconstructed ([R]).
 
 For an affine SPD family :math:`A(\mu) = A_0 + \sum_{q=1}^Q \theta_q(\mu) A_q` and a constant
 :math:`c`, :math:`B(\mu) = I - A(\mu)/c = B_0 - \sum_q \theta_q(\mu) A_q/c` with
@@ -28,7 +28,7 @@ with :math:`\theta(\mu)^\alpha \approx \sum_m \beta_m(\mu)\theta(\mu_m)^\alpha`;
 The only matrix work is :math:`L(\mu_m)` at the :math:`M` selected parameters, by any black-box
 solver (here: Cholesky). :math:`c` is independent of :math:`\mu`.
 
-Error bound [R] (spec §4.3): with :math:`r_\alpha(\mu) = \theta(\mu)^\alpha - \sum_m \beta_m
+Error bound [R]: with :math:`r_\alpha(\mu) = \theta(\mu)^\alpha - \sum_m \beta_m
 \theta(\mu_m)^\alpha` (computable online), :math:`b_0 = \|B_0\|_2`, :math:`b_q = \|A_q\|_2/c`,
 :math:`\|S^{(k)}_\alpha\|_2 \le \binom{k}{k-|\alpha|,\alpha} b_0^{k-|\alpha|} \prod_q b_q^{\alpha_q}`
 and :math:`\rho(\mu) \ge \|B(\mu)\|_2` from Weyl bounds on the spectrum,
@@ -41,7 +41,7 @@ and :math:`\rho(\mu) \ge \|B(\mu)\|_2` from Weyl bounds on the spectrum,
     \sum_m |\beta_m| \frac{\rho_m^{K+1}}{1-\rho_m}\Big)
 
 (EIM part + series truncation). The paper's exact bound and whether its monomial norm is
-degree-weighted were not available (spec §15); this choice is documented and tested to hold.
+degree-weighted were not available; this choice is documented and tested to hold.
 
 Notation: :math:`\theta` (affine coefficients), :math:`\alpha` (multi-index, rows of
 ``exponents``), :math:`K` (``degree``), :math:`c` (``shift``), :math:`\beta` (weights).
@@ -155,7 +155,7 @@ def _theta_matrix(theta: Callable[[Any], Any], params: Sequence[Any]) -> np.ndar
 def affine_limit_eim(
     theta: Callable[[Any], Any], train_params: Sequence[Any], *, degree: int, tol: float | None = None
 ) -> AffineLimitEIM:
-    r"""Sup-norm EIM on :math:`g(\alpha, \mu) = \theta(\mu)^\alpha`, :math:`|\alpha| \le K` (spec §4.3).
+    r"""Sup-norm EIM on :math:`g(\alpha, \mu) = \theta(\mu)^\alpha`, :math:`|\alpha| \le K`.
 
     Parameters
     ----------
@@ -257,7 +257,7 @@ def _eigen_bounds(A: Any) -> tuple[float, float]:
 
 def _logdet_spd(A: Any) -> float:
     D = A.toarray() if sp.issparse(A) else np.asarray(A)
-    L = scipy.linalg.cholesky(D, lower=True)  # log det = 2 sum log diag L (spec §4.5)
+    L = scipy.linalg.cholesky(D, lower=True)  # log det = 2 sum log diag L
     return 2.0 * float(np.sum(np.log(np.diag(L))))
 
 
@@ -366,7 +366,7 @@ def logdet_eim(
     degree: int,
     shift: float | None = None,
 ) -> LimitModel:
-    r"""Non-intrusive :math:`\mu \mapsto \log\det A(\mu)` for an affine SPD family (paper C, spec §4.3).
+    r"""Non-intrusive :math:`\mu \mapsto \log\det A(\mu)` for an affine SPD family (paper C).
 
     Parameters
     ----------
@@ -419,7 +419,7 @@ def inverse_eim(
     degree: int,
     shift: float | None = None,
 ) -> LimitModel:
-    r"""Non-intrusive :math:`\mu \mapsto A(\mu)^{-1} b` for an affine SPD family (paper C, spec §4.3).
+    r"""Non-intrusive :math:`\mu \mapsto A(\mu)^{-1} b` for an affine SPD family (paper C).
 
     Same parameters as :func:`logdet_eim` plus the right-hand side ``b`` (n,). ``predict(mu)``
     returns :math:`\sum_m \beta_m(\mu) A(\mu_m)^{-1} b` and a bound on its 2-norm error.

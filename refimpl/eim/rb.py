@@ -2,11 +2,11 @@ r"""Reduced-basis tools of the EIM family: a-posteriori dual norms (paper F), no
 
 Paper F: Casenave, Ern & Lelièvre, *Accurate and online-efficient evaluation of the a posteriori
 error bound in the reduced basis method*, ESAIM: M2AN 48 (2014) 207-229, arXiv:1212.0970.
-Diagnosis [V, abstract]; formulas reconstructed (spec §7.2-§7.3, [R]).
+Diagnosis [V, abstract]; formulas reconstructed ([R]).
 
 Paper D: Casenave, Ern & Lelièvre, *A nonintrusive reduced basis method applied to aeroacoustic
 simulations*, Adv. Comput. Math. 41 (2015) 961-986, arXiv:1401.3684. Setting [V]; pipeline [R]
-(spec §5.2): RB greedy + matrix EIM of the operator (paper B) + vector EIM of the right-hand side.
+RB greedy + matrix EIM of the operator (paper B) + vector EIM of the right-hand side.
 
 Notation
 --------
@@ -151,7 +151,7 @@ def residual_coefficients(theta_a: Any, theta_f: Any, uN: Any) -> np.ndarray:
 
 @capabilities(host_only="reduced-basis linear algebra with SciPy sparse solvers on the host")
 def dual_norm_classical_offline(R_terms: Any, X: Any) -> np.ndarray:
-    r"""Gram matrix :math:`G = R^* X^{-1} R` of the classical offline/online formula (spec §7.2)."""
+    r"""Gram matrix :math:`G = R^* X^{-1} R` of the classical offline/online formula."""
     R = v.check_array(R_terms, "R_terms", ndim=2)
     G = R.conj().T @ _solve_X(X, R)
     return 0.5 * (G + G.conj().T)
@@ -159,7 +159,7 @@ def dual_norm_classical_offline(R_terms: Any, X: Any) -> np.ndarray:
 
 @capabilities(host_only="reduced-basis linear algebra with SciPy sparse solvers on the host")
 def dual_norm_classical(G: Any, gamma: Any) -> tuple[float, float]:
-    r"""Classical dual norm :math:`\|r_\mu\|_{X'} = (\gamma^* G \gamma)^{1/2}` (spec §7.2).
+    r"""Classical dual norm :math:`\|r_\mu\|_{X'} = (\gamma^* G \gamma)^{1/2}`.
 
     Online cost :math:`O(K^2)`. Its floating-point error on the *squared* norm is about
     :math:`\epsilon_{mach}\|G\|\|\gamma\|^2`, so the norm stagnates near
@@ -184,7 +184,7 @@ def dual_norm_classical(G: Any, gamma: Any) -> tuple[float, float]:
 
 @dataclass(frozen=True, kw_only=True)
 class DualNormEIM(Result):
-    r"""Offline data of the EIM-based dual-norm formula (paper F, spec §7.3, [R]).
+    r"""Offline data of the EIM-based dual-norm formula (paper F, [R]).
 
     Attributes
     ----------
@@ -213,7 +213,7 @@ def dual_norm_eim_offline(
     R_terms: Any, X: Any, gammas_train: Any | None = None, *, norm: Any = "sup", rtol: float | None = None,
     floor_factor: float = 1e3,
 ) -> DualNormEIM:
-    r"""EIM on :math:`(\mathrm{DOF}, \mu) \mapsto \hat g_\mu[\mathrm{DOF}]` (paper F remedy, spec §7.3).
+    r"""EIM on :math:`(\mathrm{DOF}, \mu) \mapsto \hat g_\mu[\mathrm{DOF}]` (paper F remedy).
 
     Parameters
     ----------
@@ -223,7 +223,7 @@ def dual_norm_eim_offline(
         Inner-product matrix.
     gammas_train : (K, n_train) array, optional
         :math:`\gamma(\mu)` on a training set: the greedy then runs on the training representers
-        :math:`\hat g_{\mu_t} = \sum_k \gamma_k(\mu_t) \hat g_k`, as spec §7.3 phrases it. By
+        :math:`\hat g_{\mu_t} = \sum_k \gamma_k(\mu_t) \hat g_k`, the training-set reading of paper F. By
         default (``None``) it runs on the term representers :math:`\hat g_1..\hat g_K`
         themselves ([R] choice, documented): they span every :math:`\hat g_\mu`, so the
         interpolation is exact for every :math:`\mu` (not only on a training set) and the
@@ -273,7 +273,7 @@ def dual_norm_eim(model: DualNormEIM, gamma: Any) -> float:
 
     The cancellation happens in the *linear* quantity :math:`Z\gamma` (:math:`O(dK)` flops), so the
     attainable accuracy is about :math:`\epsilon_{mach}` relative to the terms rather than
-    :math:`\sqrt{\epsilon_{mach}}` (spec §7.3).
+    :math:`\sqrt{\epsilon_{mach}}`.
     """
     v.check_instance(model, "model", DualNormEIM, "the result of dual_norm_eim_offline")
     g = v.check_array(gamma, "gamma", ndim=(1, 2)).reshape(-1)
@@ -336,7 +336,7 @@ def nonintrusive_rb(
     inner: Any | None = None,
     symmetric: bool = False,
 ) -> NonIntrusiveRB:
-    r"""Offline stage of the non-intrusive reduced-basis method (paper D pipeline, spec §5.2, [R]).
+    r"""Offline stage of the non-intrusive reduced-basis method (paper D pipeline, [R]).
 
     1. Truth solves :math:`u_\mu = A_\mu^{-1} f_\mu` on the training set and a strong RB greedy
        (:func:`rb_greedy`) give :math:`V`.
@@ -344,7 +344,7 @@ def nonintrusive_rb(
        :math:`V^* A_{\mu_m} V` precomputed.
     3. Vector EIM of :math:`f_\mu` (:func:`refimpl.eim.eim_greedy`), and :math:`V^* f_{\mu_m}`.
 
-    Complex (sesquilinear) problems use conjugate transposes throughout (spec §5.4).
+    Complex (sesquilinear) problems use conjugate transposes throughout.
 
     Parameters
     ----------

@@ -2,7 +2,7 @@ r"""Rectangular EIM: different numbers of interpolation points and fields (paper
 
 Casenave, Ern & Lelièvre, *Variants of the EIM: symmetric formulation, choice of norms and
 rectangular extension*, Appl. Math. Lett. 56 (2016), arXiv:1508.05330, rectangular extension.
-The paper's exact definition was not available to us (spec §2.2 item 3 is [R], checked
+The paper's exact definition was not available to us ([R], checked
 numerically): we use the symmetric form with a **minimum-norm least-squares** coefficient,
 
 .. math::
@@ -11,7 +11,7 @@ numerically): we use the symmetric form with a **minimum-norm least-squares** co
     C(y) = \arg\min_{C}{}^{\dagger} \|F C - f(x_{I'}, y)\|_2,\quad F = S_{I', J'}
     \in \mathbb{R}^{d_X \times d_Y},
 
-solved by an SVD-based least-squares solver (never an explicit pseudo-inverse, spec §2.5).
+solved by an SVD-based least-squares solver (never an explicit pseudo-inverse).
 
 * :math:`d_X < d_Y` (broken sensor: a point is removed, its field kept): :math:`F` has full row
   rank, interpolation at the remaining points stays exact, all fields stay in the representation.
@@ -178,5 +178,5 @@ def eim_rectangular_evaluate(rect: RectangularEIM, values: Any) -> Any:
     fields = bd.asarray(rect.fields)
     dt = _result_dtype(xp, vals, fields)
     F = xp.astype(bd.asarray(rect.cross_matrix), dt)
-    C = linalg.lstsq(F, xp.astype(vals, dt))  # SVD-based min-norm least squares (spec §2.5)
+    C = linalg.lstsq(F, xp.astype(vals, dt))  # SVD-based min-norm least squares
     return bd.out(xp.astype(fields, dt) @ C)

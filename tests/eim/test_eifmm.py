@@ -30,7 +30,7 @@ def test_eifmm_matches_direct_sum(cloud, kernel, param):
     # independent reference: a dense kernel matrix product
     ref = _pair_kernel(kernel, x, y, param) @ q
     err = np.abs(res.potential - ref)
-    assert np.linalg.norm(err) <= 10 * tol * np.linalg.norm(ref)  # spec E-2 style target
+    assert np.linalg.norm(err) <= 10 * tol * np.linalg.norm(ref)  # the E-2 claim's design target
     assert np.all(res.estimate >= err)  # built-in estimate is reliable here
     assert res.depth == 3 and set(res.ranks) == {2, 3}
 

@@ -21,7 +21,7 @@ from refimpl.testing import assert_backend_agrees
 
 
 def grepl_snapshots(n_x: int = 20, n_mu: int = 10) -> np.ndarray:
-    """Grepl-Maday-Nguyen-Patera 2007 function on [0,1]^2 x [-1,-0.01]^2 (spec §2.3)."""
+    """Grepl-Maday-Nguyen-Patera 2007 function on [0,1]^2 x [-1,-0.01]^2."""
     x = np.linspace(0, 1, n_x)
     X = np.stack(np.meshgrid(x, x, indexing="ij"), -1).reshape(-1, 2)
     m = np.linspace(-1, -0.01, n_mu)
@@ -30,7 +30,7 @@ def grepl_snapshots(n_x: int = 20, n_mu: int = 10) -> np.ndarray:
 
 
 def shifted_snapshots(n_x=200, n_y=150):
-    """f(x, y) = ((x - y - 2)^2 + 0.3)^(-1/2), the spec §1.1 identity example."""
+    """f(x, y) = ((x - y - 2)^2 + 0.3)^(-1/2), the identity example of claim A-1."""
     x = np.linspace(0, 1, n_x)
     y = np.linspace(0, 1, n_y)
     return ((x[:, None] - y[None, :] - 2.0) ** 2 + 0.3) ** -0.5
@@ -70,7 +70,7 @@ def _norm_arg(norm, n_x):
 @pytest.mark.parametrize("norm", NORMS)
 @pytest.mark.parametrize("complex_data", [False, True])
 def test_identities_three_forms(norm, complex_data):
-    # spec §2.4 A-1: triangular, symmetric and residual forms agree; interpolation at I and J
+    # claim A-1: triangular, symmetric and residual forms agree; interpolation at I and J
     S = shifted_snapshots()
     if complex_data:
         S = S * np.exp(1j * np.linspace(0, 3, S.shape[0]))[:, None]
@@ -113,7 +113,7 @@ def test_matches_brute_force(norm):
 
 
 def test_sup_norm_is_complete_pivoting_and_singular_value_bound():
-    # spec §1.1: with the sup norm (i_k, j_k) is the global max-abs entry of R^(k-1), and
+    # paper A Eqs. (1a)/(1b): with the sup norm (i_k, j_k) is the global max-abs entry of R^(k-1), and
     # eps_k >= sigma_{k+1}(S) / sqrt(N_x N_y)
     S = grepl_snapshots(10, 8)
     res = eim_greedy(S, max_iter=15)
@@ -170,7 +170,7 @@ def test_streaming_matches_in_memory():
 
 
 def test_stabilised_streaming_reduces_triangularity_error():
-    # paper F diagnosis (spec §7.4): the interpolation-form greedy loses the zeros of B's upper
+    # paper F diagnosis: the interpolation-form greedy loses the zeros of B's upper
     # part once pivots are small; re-interpolation restores them
     x = np.linspace(0, 1, 300)
     mu = np.linspace(1, 2, 120)

@@ -58,7 +58,7 @@ def test_rectangular_broken_sensor_exact_and_min_norm():
         # the coefficient is the minimum-norm solution: compare with NumPy's SVD lstsq
         C_ref = np.linalg.lstsq(rect.cross_matrix, vals, rcond=None)[0]
         np.testing.assert_allclose(approx, rect.fields @ C_ref, atol=1e-9)
-        # ordering of spec A-3: keeping the orphaned field is not worse than dropping both
+        # ordering of claim A-3: keeping the orphaned field is not worse than dropping both
         square = eim_rectangular(res, drop_points=[r], drop_params=[r])
         err_sq = np.abs(eim_rectangular_evaluate(square, S[square.points]) - S).max()
         assert np.abs(approx - S).max() <= err_sq * (1 + 1e-6)
@@ -120,7 +120,7 @@ def test_rectangular_backend_agreement(backend, seed, drop):
 
 
 def test_matrix_eim_affine_family_is_exact():
-    # spec B-2: an affine family with Q linearly independent theta_q stops at M = Q, and the
+    # claim B-2: an affine family with Q linearly independent theta_q stops at M = Q, and the
     # weights reproduce theta: sum_m beta_m theta(mu_m) = theta(mu)
     rng = np.random.default_rng(0)
     n = 30
@@ -142,7 +142,7 @@ def test_matrix_eim_affine_family_is_exact():
 @pytest.mark.parametrize("symmetric", [False, True])
 @pytest.mark.parametrize("dense", [False, True])
 def test_matrix_eim_nonaffine_diffusion(symmetric, dense):
-    # spec B-1 row M = 8 (measured 1.9e-5 on 50 random mu): within a factor 3
+    # claim B-1 (prototype table) row M = 8 (measured 1.9e-5 on 50 random mu): within a factor 3
     train = np.linspace(0, 20, 200)
     asm = (lambda mu: nonaffine_diffusion(mu, 60).toarray()) if dense else (lambda mu: nonaffine_diffusion(mu, 60))
     meim = matrix_eim(asm, train, max_iter=8, symmetric=symmetric)
@@ -161,7 +161,7 @@ def test_matrix_eim_nonaffine_diffusion(symmetric, dense):
 
 
 def test_matrix_eim_reduced_equals_intrusive():
-    # spec D-2: sum_m beta_m V* A_m V == V* (sum_m beta_m A_m) V
+    # claim D-2: sum_m beta_m V* A_m V == V* (sum_m beta_m A_m) V
     train = np.linspace(0, 20, 50)
     meim = matrix_eim(lambda mu: nonaffine_diffusion(mu, 80), train, max_iter=6)
     V = np.linalg.qr(np.random.default_rng(1).standard_normal((80, 5)))[0]
@@ -227,7 +227,7 @@ def test_logdet_and_inverse_eim_accuracy_and_bound():
         exact = np.linalg.slogdet(A)[1]
         err = abs(p.value - exact)
         assert err <= 1e-4 * abs(exact)
-        assert p.bound >= err  # spec C-2: the computable bound dominates the error
+        assert p.bound >= err  # claim C-2: the computable bound dominates the error
         q = inv.predict(mu)
         x = np.linalg.solve(A, b)
         assert np.linalg.norm(q.value - x) <= 1e-2 * np.linalg.norm(x)
