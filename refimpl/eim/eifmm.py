@@ -25,6 +25,10 @@ What this module implements
   offset :math:`o` (translation invariance); batched as one GEMM per (octant, offset).
 * Local evaluation: :math:`f_{far}(t + a) = k(a - y_J) F^{-1} L_T`.
 
+The four phases are the named functions :func:`p2m`, :func:`m2l`, :func:`l2p` and the leaf
+kernel :func:`p2p` (near field); the octree binning is computed once per point set
+(:func:`_bin`, nested across levels) and shared by every phase.
+
 Deviation from the paper (documented limitation): the multipoles and local expansions of every
 level are computed *directly* from the particles (non-nested bases) instead of by M2M/L2L
 translations between levels, because an EIM trained on one level's interaction-list geometry
@@ -281,6 +285,93 @@ def p2p(tx: np.ndarray, t_start: np.ndarray, sx: np.ndarray, s_start: np.ndarray
 
 
 # --------------------------------------------------------------------------------------------
+# the four FMM phases (P2M, M2L, L2P, P2P) and the octree binning
+# --------------------------------------------------------------------------------------------
+
+
+def _bin(points: np.ndarray, lo: np.ndarray, size: float, L: int) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    """The octree binning of ``points``: level -> (integer cell coordinates (N, 3), linear cell index (N,)).
+
+    Computed once from the finest level: the cell of a point at level ``l`` is its finest cell
+    shifted right by ``L - l`` bits, so every level (and the leaves of the near field) uses the
+    same binning.
+    """
+    n = 2**L
+    fine = np.clip(((points - lo) / (size / n)).astype(np.int64), 0, n - 1)
+    out = {}
+    for lev in range(2, L + 1):
+        c = fine >> (L - lev)
+        m = 2**lev
+        out[lev] = (c, (c[:, 0] * m + c[:, 1]) * m + c[:, 2])
+    return out
+
+
+def p2m(y, q, ys, ycell, lo, h, n, lv, kernel, kernel_param) -> np.ndarray:
+    r"""P2M: equivalent charges of every source cell, :math:`W_S = F^{-\mathsf T} \sum_{j \in S} \sigma_j k(y_j - s - y_J)`.
+
+    Returns an ``(n, n, n, d)`` array (one multipole of rank :math:`d` per cell).
+    """
+    d = lv.rank
+    V = np.zeros((n**3, d))
+    for a in range(0, y.shape[0], 8192):
+        rel = y[a : a + 8192] - (lo + (ys[a : a + 8192] + 0.5) * h)
+        G = _pair_kernel(kernel, rel, lv.far_points, kernel_param)
+        V += _segment_sum(G * q[a : a + 8192, None], ycell[a : a + 8192], n**3)
+    return scipy.linalg.lu_solve(lv.lu, V.T, trans=1).T.reshape(n, n, n, d)
+
+
+def m2l(W, mass, lv, octants, n, h, kernel, kernel_param) -> tuple[np.ndarray | None, np.ndarray]:
+    r"""M2L over the interaction lists, batched per (octant, offset).
+
+    One :math:`d \times d` matrix per offset by translation invariance,
+    :math:`T_o[l, l'] = k(x_l - (o h + x_{l'}))`. Returns the check potentials ``(n, n, n, d)``
+    (``None`` at rank 0) and the far-field mass :math:`\sum_{S \in IL(T)} \sum_{j \in S} |\sigma_j|`
+    of every target cell (for the error estimate).
+    """
+    far_mass = np.zeros((n, n, n))
+    Lc = np.zeros((n, n, n, lv.rank)) if W is not None else None
+    T = {}
+    for b, offs in octants.items():
+        for o in offs:
+            sl = [_slices(b[ax], int(o[ax]), n) for ax in range(3)]
+            if any(s is None for s in sl):
+                continue
+            tsl = tuple(s[0] for s in sl)
+            ssl = tuple(s[1] for s in sl)
+            far_mass[tsl] += mass[ssl]
+            if W is not None:
+                key = tuple(int(c) for c in o)
+                if key not in T:
+                    T[key] = _pair_kernel(kernel, lv.cell_points, o * h + lv.cell_points, kernel_param).T
+                Lc[tsl] += W[ssl] @ T[key]
+    return Lc, far_mass
+
+
+def l2p(x, xs, xcell, Lc, lo, h, n, lv, kernel, kernel_param) -> np.ndarray:
+    r"""L2P: far-field potential at the targets, :math:`f_{far}(t + a) = k(a - y_J) F^{-1} L_T`."""
+    C = scipy.linalg.lu_solve(lv.lu, Lc.reshape(n**3, lv.rank).T).T  # F^{-1} L_T per cell
+    out = np.zeros(x.shape[0])
+    for a in range(0, x.shape[0], 8192):
+        rel = x[a : a + 8192] - (lo + (xs[a : a + 8192] + 0.5) * h)
+        G = _pair_kernel(kernel, rel, lv.far_points, kernel_param)
+        out[a : a + 8192] = np.einsum("ij,ij->i", G, C[xcell[a : a + 8192]])
+    return out
+
+
+def _near_field(x, xcell, y, ycell, q, n, code, kernel_param) -> np.ndarray:
+    """P2P at the leaves: sort by leaf, then the leaf kernel ``eim.p2p`` over the 27 neighbours."""
+    sy = np.argsort(ycell, kind="stable")
+    sx = np.argsort(xcell, kind="stable")
+    s_start = np.searchsorted(ycell[sy], np.arange(n**3 + 1))
+    t_start = np.searchsorted(xcell[sx], np.arange(n**3 + 1))
+    near = p2p(np.ascontiguousarray(x[sx]), t_start, np.ascontiguousarray(y[sy]), s_start,
+               np.ascontiguousarray(q[sy]), n, code, kernel_param)
+    out = np.zeros(x.shape[0])
+    out[sx] = near
+    return out
+
+
+# --------------------------------------------------------------------------------------------
 # the summation
 # --------------------------------------------------------------------------------------------
 
@@ -459,76 +550,33 @@ def eifmm(
     phi = np.zeros(x.shape[0])
     est = np.zeros(x.shape[0])
     octants = _octant_offsets()
+    xbins = _bin(x, lo, size, L)  # one octree binning per point set, shared by every level
+    ybins = _bin(y, lo, size, L)
     tp2m = tm2l = tl2p = 0.0
     for lev in range(2, L + 1):
         lv = levels[lev]
         n = 2**lev
         h = size / n
-        ys = np.clip(((y - lo) / h).astype(np.int64), 0, n - 1)
-        xs = np.clip(((x - lo) / h).astype(np.int64), 0, n - 1)
-        ycell = (ys[:, 0] * n + ys[:, 1]) * n + ys[:, 2]
-        xcell = (xs[:, 0] * n + xs[:, 1]) * n + xs[:, 2]
+        xs, xcell = xbins[lev]
+        ys, ycell = ybins[lev]
         mass = _segment_sum(np.abs(q), ycell, n**3).reshape(n, n, n)
-        far_mass = np.zeros((n, n, n))
         t0 = time.perf_counter()
-        if lv.rank > 0:
-            d = lv.rank
-            # P2M: W_S = F^{-T} sum_j sigma_j k(y_j - s - y_J)
-            V = np.zeros((n**3, d))
-            for a in range(0, y.shape[0], 8192):
-                rel = y[a : a + 8192] - (lo + (ys[a : a + 8192] + 0.5) * h)
-                G = _pair_kernel(kernel, rel, lv.far_points, kernel_param)
-                V += _segment_sum(G * q[a : a + 8192, None], ycell[a : a + 8192], n**3)
-            W = scipy.linalg.lu_solve(lv.lu, V.T, trans=1).T.reshape(n, n, n, d)
-            t1 = time.perf_counter()
-            Lc = np.zeros((n, n, n, d))
-        else:
-            t1 = time.perf_counter()
-        # M2L over the interaction lists, batched per (octant, offset); one d x d matrix per
-        # offset by translation invariance: T_o[l, l'] = k(x_l - (o h + x_l'))
-        T = {}
-        for b, offs in octants.items():
-            for o in offs:
-                sl = [_slices(b[ax], int(o[ax]), n) for ax in range(3)]
-                if any(s is None for s in sl):
-                    continue
-                tsl = tuple(s[0] for s in sl)
-                ssl = tuple(s[1] for s in sl)
-                far_mass[tsl] += mass[ssl]
-                if lv.rank > 0:
-                    key = tuple(int(c) for c in o)
-                    if key not in T:
-                        T[key] = _pair_kernel(kernel, lv.cell_points, o * h + lv.cell_points, kernel_param).T
-                    Lc[tsl] += W[ssl] @ T[key]
+        W = p2m(y, q, ys, ycell, lo, h, n, lv, kernel, kernel_param) if lv.rank > 0 else None
+        t1 = time.perf_counter()
+        Lc, far_mass = m2l(W, mass, lv, octants, n, h, kernel, kernel_param)
         t2 = time.perf_counter()
         est += 2.0 * lv.eps * far_mass.reshape(-1)[xcell]
         if lv.rank > 0:
-            C = scipy.linalg.lu_solve(lv.lu, Lc.reshape(n**3, lv.rank).T).T  # F^{-1} L_T per cell
-            for a in range(0, x.shape[0], 8192):
-                rel = x[a : a + 8192] - (lo + (xs[a : a + 8192] + 0.5) * h)
-                G = _pair_kernel(kernel, rel, lv.far_points, kernel_param)
-                phi[a : a + 8192] += np.einsum("ij,ij->i", G, C[xcell[a : a + 8192]])
+            phi += l2p(x, xs, xcell, Lc, lo, h, n, lv, kernel, kernel_param)
         t3 = time.perf_counter()
         tp2m += t1 - t0
         tm2l += t2 - t1
         tl2p += t3 - t2
     timings.update(p2m=tp2m, m2l=tm2l, l2p=tl2p)
 
-    # ---- near field at the leaves ----
+    # ---- near field at the leaves (the finest level's bins) ----
     t0 = time.perf_counter()
-    n = 2**L
-    h = size / n
-    ys = np.clip(((y - lo) / h).astype(np.int64), 0, n - 1)
-    xs = np.clip(((x - lo) / h).astype(np.int64), 0, n - 1)
-    ycell = (ys[:, 0] * n + ys[:, 1]) * n + ys[:, 2]
-    xcell = (xs[:, 0] * n + xs[:, 1]) * n + xs[:, 2]
-    sy = np.argsort(ycell, kind="stable")
-    sx = np.argsort(xcell, kind="stable")
-    s_start = np.searchsorted(ycell[sy], np.arange(n**3 + 1))
-    t_start_arr = np.searchsorted(xcell[sx], np.arange(n**3 + 1))
-    near = p2p(np.ascontiguousarray(x[sx]), t_start_arr, np.ascontiguousarray(y[sy]), s_start,
-               np.ascontiguousarray(q[sy]), n, code, kernel_param)
-    phi[sx] += near
+    phi += _near_field(x, xbins[L][1], y, ybins[L][1], q, 2**L, code, kernel_param)
     timings["p2p"] = time.perf_counter() - t0
     timings["total"] = time.perf_counter() - t_start
     return EIFMMResult(status=Status.COMPLETED, potential=bd.out(bd.asarray(phi)), estimate=est, ranks=ranks, eps=eps, depth=L,
