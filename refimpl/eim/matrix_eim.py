@@ -33,7 +33,9 @@ import scipy.linalg
 import scipy.sparse as sp
 
 from refimpl import _validate as v
-from refimpl.backends import capabilities
+from refimpl.backends import Boundary, capabilities
+
+from ._host import host_array, to_caller
 from refimpl._iterative import Status
 from refimpl._results import Result
 
@@ -208,12 +210,13 @@ def matrix_eim_weights(meim: MatrixEIM, entries: Any) -> np.ndarray:
         Wrong length or non-finite entries.
     """
     v.check_instance(meim, "meim", MatrixEIM, "the result of matrix_eim")
-    s = v.check_array(entries, "entries", ndim=(1, 2))
+    bd = Boundary(entries)
+    s = host_array(bd, entries, "entries", ndim=(1, 2))
     M = meim.rows.size
     if s.shape[0] != M:
         raise ValueError(f"entries must have {M} rows (one per magic entry); got shape {s.shape}")
     lam = scipy.linalg.solve_triangular(meim.interp_matrix, s, lower=True, unit_diagonal=True)
-    return scipy.linalg.solve_triangular(meim.upper, lam, lower=False)
+    return to_caller(bd, scipy.linalg.solve_triangular(meim.upper, lam, lower=False))
 
 
 @capabilities(host_only="the matrix EIM stores and combines SciPy sparse / NumPy matrices on the host")
@@ -258,12 +261,13 @@ def matrix_eim_reduce(meim: MatrixEIM, V: Any, W: Any | None = None) -> np.ndarr
 @capabilities(host_only="the matrix EIM stores and combines SciPy sparse / NumPy matrices on the host")
 def matrix_eim_reduced_operator(reduced: np.ndarray, beta: Any) -> np.ndarray:
     r"""Online reduced operator :math:`A_N(\mu) = \sum_m \beta_m(\mu)\, W^* A_{\mu_m} V` (:math:`M N^2` flops)."""
-    reduced = v.check_array(reduced, "reduced", ndim=3)
-    beta = v.check_array(beta, "beta", ndim=1)
+    bd = Boundary(beta)
+    reduced = np.asarray(v.check_array(reduced, "reduced", ndim=3))
+    beta = host_array(bd, beta, "beta", ndim=1)
     if beta.shape[0] != reduced.shape[0]:
         raise ValueError(f"beta must have shape ({reduced.shape[0]},): one weight per reduced matrix; "
                          f"got shape {tuple(beta.shape)}")
-    return np.tensordot(beta, reduced, axes=1)
+    return to_caller(bd, np.tensordot(beta, reduced, axes=1))
 
 
 def online_flops(M: int, N: int) -> int:

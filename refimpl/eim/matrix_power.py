@@ -60,7 +60,9 @@ import scipy.linalg
 import scipy.sparse as sp
 
 from refimpl import _validate as v
-from refimpl.backends import capabilities
+from refimpl.backends import Boundary, capabilities
+
+from ._host import host_array, to_caller
 from refimpl._iterative import Status
 from refimpl._results import Result
 
@@ -211,7 +213,8 @@ def affine_limit_weights(model: AffineLimitEIM, theta_mu: Any) -> tuple[np.ndarr
         :math:`r_\alpha(\mu) = \theta(\mu)^\alpha - \sum_m \beta_m \theta(\mu_m)^\alpha`.
     """
     v.check_instance(model, "model", AffineLimitEIM, "the result of affine_limit_eim")
-    t = np.asarray(v.check_array(theta_mu, "theta_mu", ndim=(0, 1), real=True), dtype=float).reshape(1, -1)
+    bd = Boundary(theta_mu)
+    t = np.asarray(host_array(bd, theta_mu, "theta_mu", ndim=(0, 1), real=True), dtype=float).reshape(1, -1)
     Q = model.exponents.shape[1]
     if t.shape[1] != Q:
         raise ValueError(f"theta_mu must have shape ({Q},): one value per coefficient; got {t.shape[1]} values")
@@ -219,7 +222,7 @@ def affine_limit_weights(model: AffineLimitEIM, theta_mu: Any) -> tuple[np.ndarr
     lam = scipy.linalg.solve_triangular(model.interp_matrix, g[model.points], lower=True, unit_diagonal=True)
     beta = scipy.linalg.solve_triangular(model.upper, lam, lower=False)
     G = _monomials(model.theta_selected, model.exponents)  # (n_mono, M)
-    return beta, g - G @ beta
+    return to_caller(bd, beta), to_caller(bd, g - G @ beta)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -32,7 +32,9 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
 from refimpl import _validate as v
-from refimpl.backends import capabilities
+from refimpl.backends import Boundary, capabilities
+
+from ._host import host_array, to_caller
 from refimpl._iterative import Status
 from refimpl._results import Result
 
@@ -431,13 +433,14 @@ def nonintrusive_rb_solve(model: NonIntrusiveRB, entries: Any, rhs_values: Any) 
         The reduced matrix :math:`\sum_m \beta_m(\mu) V^* A_{\mu_m} V` (built from magic entries only).
     """
     v.check_instance(model, "model", NonIntrusiveRB, "the result of nonintrusive_rb")
-    beta = matrix_eim_weights(model.operator, entries)
+    bd = Boundary(entries, rhs_values)
+    beta = matrix_eim_weights(model.operator, host_array(bd, entries, "entries", ndim=(1, 2)))
     A_N = matrix_eim_reduced_operator(model.reduced_operators, beta)
-    g = v.check_array(rhs_values, "rhs_values", ndim=1)
+    g = host_array(bd, rhs_values, "rhs_values", ndim=1)
     if g.shape[0] != model.rhs.n_iter:
         raise ValueError(f"rhs_values must have shape ({model.rhs.n_iter},): one value per rhs point; "
                          f"got shape {tuple(g.shape)}")
     lam = scipy.linalg.solve_triangular(np.asarray(model.rhs.interp_matrix), g, lower=True, unit_diagonal=True)
     beta_f = scipy.linalg.solve_triangular(model.rhs_upper, lam, lower=False)
     f_N = beta_f @ model.reduced_rhs
-    return np.linalg.solve(A_N, f_N), A_N
+    return to_caller(bd, np.linalg.solve(A_N, f_N)), to_caller(bd, A_N)

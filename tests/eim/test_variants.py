@@ -443,3 +443,20 @@ def test_rb_greedy_stops_at_the_numerical_rank():
     U = rng.standard_normal((30, 3)) @ rng.standard_normal((3, 12))
     V, sel, errs = rb_greedy(U, max_basis=8)
     assert V.shape[1] == 3 and sel.size == 3
+
+
+def test_host_drivers_return_in_the_callers_library():
+    torch = pytest.importorskip("torch")
+    from refimpl.eim import affine_limit_eim, affine_limit_weights, matrix_eim_reduced_operator
+
+    train = np.linspace(0, 20, 30)
+    meim = matrix_eim(lambda mu: nonaffine_diffusion(mu, 40), train, max_iter=6)
+    s = np.asarray(nonaffine_diffusion(3.3, 40)[meim.rows, meim.cols]).ravel()
+    beta = matrix_eim_weights(meim, torch.tensor(s))
+    assert isinstance(beta, torch.Tensor)
+    np.testing.assert_allclose(beta.numpy(), matrix_eim_weights(meim, s), rtol=1e-14)
+    red = np.random.default_rng(0).standard_normal((len(meim.params), 3, 3))
+    assert isinstance(matrix_eim_reduced_operator(red, beta), torch.Tensor)
+    model = affine_limit_eim(lambda mu: [mu, mu**2], list(np.linspace(0, 1, 10)), degree=2)
+    b, r = affine_limit_weights(model, torch.tensor([0.3, 0.09]))
+    assert isinstance(b, torch.Tensor) and isinstance(r, torch.Tensor)
