@@ -424,7 +424,7 @@ def _eim_greedy(S: Any, *, norm: Any = "sup", atol: float | None = None, rtol: f
     floor_factor = v.check_positive(floor_factor, "floor_factor")
     bd = Boundary(S)
     xp = bd.xp
-    S = v.check_array(S, "S", ndim=2, min_size=1)
+    S = v.check_array(S, "S", ndim=2, min_size=1, finite=False)  # finiteness: below, from the norms
     Sb = bd.asarray(S, name="S")
     Sb = xp.astype(Sb, _work_dtype(xp, Sb), copy=False)
     n_x, n_y = int(Sb.shape[0]), int(Sb.shape[1])
@@ -435,7 +435,17 @@ def _eim_greedy(S: Any, *, norm: Any = "sup", atol: float | None = None, rtol: f
     if pivot_tol is not None:
         pivot_tol = v.check_positive(pivot_tol, "pivot_tol", strict=False)
     w = bd.asarray(w_host if w_host is not None else np.ones(1), dtype=xp.float64)
-    s_max = float(xp.max(xp.abs(Sb)))
+    fast = norm_code == NORM_SUP and not is_complex(Sb)
+    if fast:
+        # real sup norm: max |S| per column as max(max S, -min S), exactly _column_norms's value,
+        # without a |S| temporary; NaN and inf propagate, so it doubles as the finiteness check
+        col_err = xp.maximum(xp.max(Sb, axis=0), -xp.min(Sb, axis=0))
+        if not bool(xp.all(xp.isfinite(col_err))):
+            v.check_finite(Sb, "S")
+        s_max = float(xp.max(col_err))
+    else:
+        v.check_finite(Sb, "S")
+        s_max = float(xp.max(xp.abs(Sb)))
     if s_max == 0.0:
         raise ValueError("S is identically zero (rank 0): there is nothing to interpolate")
     eps = float(np.finfo(np.float64).eps)
@@ -446,7 +456,9 @@ def _eim_greedy(S: Any, *, norm: Any = "sup", atol: float | None = None, rtol: f
         pivot_tol = max(pivot_tol, floor)
 
     R = xp.asarray(Sb, copy=True)
-    col_err = _column_norms(R, norm_code, w)
+    real = not is_complex(Sb)
+    if not fast:
+        col_err = _column_norms(R, norm_code, w)
     I: list[int] = []
     J: list[int] = []
     errors: list[float] = []
@@ -463,7 +475,8 @@ def _eim_greedy(S: Any, *, norm: Any = "sup", atol: float | None = None, rtol: f
         if k == max_iter:
             status = EIMStatus.EXHAUSTED if max_iter == min(n_x, n_y) and atol is None else _cap_status(atol, rtol)
             break
-        i = _first_argmax(xp, _modulus_key(xp, R[:, j])[0])  # Eq. (1b): point, always max-abs
+        col_j = R[:, j]
+        i = _first_argmax(xp, xp.abs(col_j) if real else _modulus_key(xp, col_j)[0])  # Eq. (1b): max-abs
         # read the pivot to the host *before* the in-place update: R[i, j] is a view on torch
         # and CuPy (and the update zeroes row i), so reading it afterwards would give 0
         pivot = complex(R[i, j])
