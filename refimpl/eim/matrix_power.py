@@ -148,7 +148,11 @@ class AffineLimitEIM(Result):
 
 
 def _theta_matrix(theta: Callable[[Any], Any], params: Sequence[Any]) -> np.ndarray:
-    T = np.asarray([np.asarray(theta(mu)).reshape(-1) for mu in params])
+    v.check_callable(theta, "theta")
+    try:
+        T = np.asarray([np.asarray(theta(mu)).reshape(-1) for mu in params])
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"theta(mu) must return real numbers for every training parameter ({exc})") from None
     v.check_array(T, "theta(mu)", ndim=2, real=True)
     return T.astype(float)
 

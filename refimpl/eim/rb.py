@@ -57,9 +57,23 @@ __all__ = [
 
 
 def _solve_X(X: Any, B: np.ndarray) -> np.ndarray:
+    """Solve X Z = B for the SPD inner-product matrix X (checked: square, matching, finite, SPD)."""
+    n = B.shape[0]
     if sp.issparse(X):
+        if X.shape != (n, n):
+            raise ValueError(f"X must have shape ({n}, {n}) to match R_terms; got shape {tuple(X.shape)}")
+        if not np.all(np.isfinite(X.data)):
+            raise ValueError("X must contain only finite values")
         return spla.splu(sp.csc_matrix(X)).solve(B)
-    return scipy.linalg.cho_solve(scipy.linalg.cho_factor(np.asarray(X), lower=True), B)
+    X = np.asarray(v.check_array(X, "X", ndim=2))
+    if X.shape != (n, n):
+        raise ValueError(f"X must have shape ({n}, {n}) to match R_terms; got shape {tuple(X.shape)}")
+    try:
+        factor = scipy.linalg.cho_factor(X, lower=True)
+    except np.linalg.LinAlgError:
+        raise ValueError("X must be symmetric positive definite (an inner-product matrix); "
+                         "its Cholesky factorisation failed") from None
+    return scipy.linalg.cho_solve(factor, B)
 
 
 @capabilities(host_only="reduced-basis linear algebra with SciPy sparse solvers on the host")
@@ -137,9 +151,22 @@ def affine_residual_terms(A_terms: Sequence[Any], f_terms: Sequence[Any], V: Any
     """
     V = np.asarray(V)
     cols = [np.asarray(f).reshape(-1) for f in f_terms]
-    for A in A_terms:
+    V = np.asarray(v.check_array(V, "V", ndim=2))
+    for k, f in enumerate(cols):
+        v.check_array(f, f"f_terms[{k}]", ndim=1)
+        if f.shape[0] != V.shape[0]:
+            raise ValueError(f"f_terms[{k}] must have length {V.shape[0]} (the rows of V); got {f.shape[0]}")
+    for k, A in enumerate(A_terms):
+        if not sp.issparse(A):
+            A = np.asarray(v.check_array(A, f"A_terms[{k}]", ndim=2))
+        elif not np.all(np.isfinite(A.data)):
+            raise ValueError(f"A_terms[{k}] must contain only finite values")
+        if A.shape != (V.shape[0], V.shape[0]):
+            raise ValueError(f"A_terms[{k}] must have shape ({V.shape[0]}, {V.shape[0]}); got shape {tuple(A.shape)}")
         AV = A @ V
         cols.extend(-AV[:, i] for i in range(V.shape[1]))
+    if not cols:
+        raise ValueError("affine_residual_terms needs at least one term (A_terms and f_terms are both empty)")
     return np.stack(cols, axis=1)
 
 

@@ -460,3 +460,28 @@ def test_host_drivers_return_in_the_callers_library():
     model = affine_limit_eim(lambda mu: [mu, mu**2], list(np.linspace(0, 1, 10)), degree=2)
     b, r = affine_limit_weights(model, torch.tensor([0.3, 0.09]))
     assert isinstance(b, torch.Tensor) and isinstance(r, torch.Tensor)
+
+
+def test_more_bad_input_from_the_fuzz_findings():
+    from refimpl.eim import (
+        affine_limit_eim,
+        affine_residual_terms,
+        dual_norm_classical_offline,
+        eim_greedy_streaming,
+        far_field_eim,
+    )
+
+    with pytest.raises(ValueError, match="X must be symmetric positive definite"):
+        dual_norm_classical_offline(np.eye(3), -np.eye(3))
+    with pytest.raises(ValueError, match="X must have shape"):
+        dual_norm_classical_offline(np.eye(3), np.eye(4))
+    with pytest.raises(TypeError, match="theta must be callable"):
+        affine_limit_eim(None, [0.1, 0.2], degree=2)
+    with pytest.raises(ValueError, match=r"A_terms\[0\] must have shape"):
+        affine_residual_terms([np.eye(4)], [np.ones(3)], np.ones((3, 2)))
+    with pytest.raises(TypeError, match="columns must be callable"):
+        eim_greedy_streaming(None, 5)
+    with pytest.raises(ValueError, match="tol_abs"):
+        far_field_eim("laplace", 1.0, tol_abs=-1.0)
+    with pytest.raises(ValueError, match="n_cell must be at most"):
+        far_field_eim("laplace", 1.0, tol_abs=1e-3, n_cell=10**6)
