@@ -1,8 +1,8 @@
 """Numba twins of the EIM family's leaf kernels.
 
 ``eim.greedy_step`` (refimpl.eim.greedy.greedy_step): the rank-one Schur-complement update of the
-EIM residual fused with the column norms of the updated residual, in one pass over R (spec §1.1
-steps 4-5). The update is done in place on the driver's residual copy. The arithmetic of every
+EIM residual fused with the column norms of the updated residual, in one pass over R (paper A
+Eq. (1b) in its Newton form). The update is done in place on the driver's residual copy. The arithmetic of every
 entry is the reference's, ``R[a, c] - q[a] * r[c]`` without contraction (no fastmath), so the sup
 norms, and hence the first-maximal-index choices, are bitwise identical to the NumPy reference.
 

@@ -1,7 +1,8 @@
 """Empirical Interpolation Method family (Casenave and co-authors).
 
-* :mod:`refimpl.eim.greedy`: discrete EIM greedy (sup / l2 / weighted norms, real and complex),
-  three evaluation forms, streaming and stabilised variants (papers A, F).
+* :mod:`refimpl.eim.greedy`: discrete EIM greedy (sup / l2 / weighted norms, real and complex,
+  stabilised variant; papers A, F), :mod:`refimpl.eim.streaming` its streaming form and
+  :mod:`refimpl.eim.evaluate` the three online evaluation forms.
 * :mod:`refimpl.eim.rectangular`: rectangular EIM, broken sensors (paper A).
 * :mod:`refimpl.eim.matrix_eim`: non-intrusive matrix EIM (paper B).
 * :mod:`refimpl.eim.matrix_power`: log-determinants and inverses of affine families (paper C).
@@ -10,15 +11,8 @@
 """
 
 from .eifmm import EIFMMResult, LevelEIM, direct_sum, eifmm, far_field_eim
-from .greedy import (
-    EIMResult,
-    EIMStatus,
-    eim_evaluate,
-    eim_evaluate_symmetric,
-    eim_greedy,
-    eim_greedy_streaming,
-    eim_interpolate_newton,
-)
+from .evaluate import eim_evaluate, eim_evaluate_symmetric, eim_interpolate_newton
+from .greedy import EIMResult, EIMStatus, eim_greedy
 from .matrix_eim import (
     MatrixEIM,
     matrix_eim,
@@ -50,6 +44,7 @@ from .rb import (
     rb_greedy,
     residual_coefficients,
 )
+from .streaming import eim_greedy_streaming
 from .rectangular import RectangularEIM, eim_rectangular, eim_rectangular_evaluate
 
 __all__ = [

@@ -2,11 +2,11 @@ r"""Non-intrusive matrix EIM: :math:`A_\mu \approx \sum_m \beta_m(\mu) A_{\mu_m}
 
 Casenave, Ern, Lelièvre & Sylvand, *A nonintrusive method to approximate linear systems with
 nonlinear parameter dependence*, Eur. J. Comput. Mech. 23 (2014), arXiv:1307.4330. The target
-form is [V]; the algorithm is reconstructed (spec §3.2, [R]): the discrete EIM of
+form is [V]; the algorithm is reconstructed ([R]): the discrete EIM of
 :mod:`refimpl.eim.greedy` applied to the matrix *entries* viewed as functions of :math:`\mu`.
 
 1. Snapshot columns: :math:`\mathrm{vec}(A_\mu)` restricted to the sparsity pattern (all entries
-   for dense matrices; one triangle for symmetric families, spec §3.5).
+   for dense matrices; one triangle for symmetric families).
 2. EIM greedy (sup norm by default) gives parameters :math:`\mu_1..\mu_M`, entries
    :math:`(r_l, c_l)`, :math:`B` and the coefficient matrix :math:`T` (:math:`Q = S_{:,J} T`).
 3. Non-intrusive weights: :math:`\beta(\mu) = T B^{-1} s(\mu) = F^{-1} s(\mu)` with
@@ -33,8 +33,13 @@ import scipy.linalg
 import scipy.sparse as sp
 
 from refimpl import _validate as v
+from refimpl.backends import Boundary, capabilities
 
-from .greedy import EIMResult, eim_greedy
+from ._host import host_array, to_caller
+from refimpl._iterative import Status
+from refimpl._results import Result
+
+from .greedy import EIMResult, _eim_greedy
 
 __all__ = [
     "MatrixEIM",
@@ -47,11 +52,13 @@ __all__ = [
 
 
 @dataclass(frozen=True, kw_only=True)
-class MatrixEIM:
+class MatrixEIM(Result):
     r"""A non-intrusive affine approximation of a matrix family (output of :func:`matrix_eim`).
 
     Attributes
     ----------
+    status : EIMStatus
+        The status of the greedy on the entries (``greedy.status``).
     rows, cols : (M,) int arrays
         Magic entries :math:`(r_l, c_l)`: the only entries of :math:`A_\mu` needed online.
     params : (M,) int array
@@ -87,17 +94,18 @@ def _entries(A: Any, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     return np.asarray(A)[rows, cols]
 
 
+@capabilities(host_only="the matrix EIM stores and combines SciPy sparse / NumPy matrices on the host")
 def matrix_eim(
     assemble: Callable[[Any], Any],
     train_params: Sequence[Any],
     *,
     symmetric: bool = False,
     norm: Any = "sup",
-    tol: float | None = None,
+    atol: float | None = None,
     rtol: float | None = None,
-    max_terms: int | None = None,
+    max_iter: int | None = None,
 ) -> MatrixEIM:
-    r"""Offline stage of the matrix EIM on a training set of parameters (paper B, spec §3.2).
+    r"""Offline stage of the matrix EIM on a training set of parameters (paper B).
 
     Parameters
     ----------
@@ -108,7 +116,7 @@ def matrix_eim(
         Training parameters :math:`\mathcal P_{train}` (anything ``assemble`` accepts).
     symmetric : bool, default False
         Restrict the snapshots to the upper triangle (:math:`r \le c`) for symmetric families.
-    norm, tol, rtol, max_terms
+    norm, atol, rtol, max_iter
         Passed to :func:`refimpl.eim.eim_greedy` (sup norm on the entries by default).
 
     Returns
@@ -124,7 +132,7 @@ def matrix_eim(
     -----
     Offline cost: :math:`|\mathcal P_{train}|` assemblies and the greedy on an
     ``nnz x n_train`` snapshot matrix. The entries used online must be computed by the same
-    code path as offline (spec §3.5).
+    code path as offline.
 
     Examples
     --------
@@ -132,7 +140,7 @@ def matrix_eim(
     >>> from refimpl.eim import matrix_eim, matrix_eim_weights, matrix_eim_assemble
     >>> A0, A1 = np.diag([2.0, 3.0, 4.0]), np.ones((3, 3))
     >>> assemble = lambda mu: A0 + np.exp(mu) * A1
-    >>> meim = matrix_eim(assemble, np.linspace(0, 1, 20), tol=1e-12)
+    >>> meim = matrix_eim(assemble, np.linspace(0, 1, 20), atol=1e-12)
     >>> len(meim.params)
     2
     >>> mu = 0.37; s = assemble(mu)[meim.rows, meim.cols]
@@ -164,10 +172,11 @@ def matrix_eim(
     rr, cc = np.asarray(rr[order], dtype=np.int64), np.asarray(cc[order], dtype=np.int64)
     S = np.stack([_entries(A, rr, cc) for A in mats], axis=1)
     v.check_finite(S, "assemble(mu) entries")
-    res = eim_greedy(S, norm=norm, tol=tol, rtol=rtol, max_terms=max_terms)
+    res = _eim_greedy(S, norm=norm, atol=atol, rtol=rtol, max_iter=max_iter)
     I = np.asarray(res.points)
     J = np.asarray(res.params)
     return MatrixEIM(
+        status=res.status,
         rows=rr[I],
         cols=cc[I],
         params=J,
@@ -180,8 +189,9 @@ def matrix_eim(
     )
 
 
+@capabilities(host_only="the matrix EIM stores and combines SciPy sparse / NumPy matrices on the host")
 def matrix_eim_weights(meim: MatrixEIM, entries: Any) -> np.ndarray:
-    r"""Online weights :math:`\beta(\mu) = U_J^{-1} B^{-1} s(\mu) = F^{-1} s(\mu)` (spec §3.2 step 3).
+    r"""Online weights :math:`\beta(\mu) = U_J^{-1} B^{-1} s(\mu) = F^{-1} s(\mu)`.
 
     Parameters
     ----------
@@ -199,23 +209,31 @@ def matrix_eim_weights(meim: MatrixEIM, entries: Any) -> np.ndarray:
     ValueError
         Wrong length or non-finite entries.
     """
-    s = v.check_array(entries, "entries", ndim=(1, 2))
+    v.check_instance(meim, "meim", MatrixEIM, "the result of matrix_eim")
+    bd = Boundary(entries)
+    s = host_array(bd, entries, "entries", ndim=(1, 2))
     M = meim.rows.size
     if s.shape[0] != M:
         raise ValueError(f"entries must have {M} rows (one per magic entry); got shape {s.shape}")
     lam = scipy.linalg.solve_triangular(meim.interp_matrix, s, lower=True, unit_diagonal=True)
-    return scipy.linalg.solve_triangular(meim.upper, lam, lower=False)
+    return to_caller(bd, scipy.linalg.solve_triangular(meim.upper, lam, lower=False))
 
 
+@capabilities(host_only="the matrix EIM stores and combines SciPy sparse / NumPy matrices on the host")
 def matrix_eim_assemble(meim: MatrixEIM, beta: Any) -> Any:
     r"""Return :math:`\sum_m \beta_m A_{\mu_m}` (dense array or SciPy sparse matrix)."""
-    beta = np.asarray(beta).reshape(-1)
+    v.check_instance(meim, "meim", MatrixEIM, "the result of matrix_eim")
+    beta = v.check_array(beta, "beta", ndim=1)
+    M = len(meim.matrices)
+    if beta.shape[0] != M:
+        raise ValueError(f"beta must have shape ({M},): one weight per selected matrix; got shape {tuple(beta.shape)}")
     out = meim.matrices[0] * beta[0]
     for b, A in zip(beta[1:], meim.matrices[1:]):
         out = out + b * A
     return out
 
 
+@capabilities(host_only="the matrix EIM stores and combines SciPy sparse / NumPy matrices on the host")
 def matrix_eim_reduce(meim: MatrixEIM, V: Any, W: Any | None = None) -> np.ndarray:
     r"""Precompute the reduced matrices :math:`W^* A_{\mu_m} V` for reduced-basis use.
 
@@ -226,12 +244,13 @@ def matrix_eim_reduce(meim: MatrixEIM, V: Any, W: Any | None = None) -> np.ndarr
         Trial reduced basis.
     W : (n, N) array_like, optional
         Test basis (Galerkin: ``W = V``). Conjugate transposes are used for complex data
-        (sesquilinear forms, spec §5.4).
+        (sesquilinear forms).
 
     Returns
     -------
     (M, N_W, N) ndarray
     """
+    v.check_instance(meim, "meim", MatrixEIM, "the result of matrix_eim")
     V = v.check_array(V, "V", ndim=2)
     W = V if W is None else v.check_array(W, "W", ndim=2)
     if V.shape[0] != meim.shape[0] or W.shape[0] != meim.shape[0]:
@@ -239,10 +258,16 @@ def matrix_eim_reduce(meim: MatrixEIM, V: Any, W: Any | None = None) -> np.ndarr
     return np.stack([W.conj().T @ (A @ V) for A in meim.matrices])
 
 
+@capabilities(host_only="the matrix EIM stores and combines SciPy sparse / NumPy matrices on the host")
 def matrix_eim_reduced_operator(reduced: np.ndarray, beta: Any) -> np.ndarray:
     r"""Online reduced operator :math:`A_N(\mu) = \sum_m \beta_m(\mu)\, W^* A_{\mu_m} V` (:math:`M N^2` flops)."""
-    beta = np.asarray(beta).reshape(-1)
-    return np.tensordot(beta, reduced, axes=1)
+    bd = Boundary(beta)
+    reduced = np.asarray(v.check_array(reduced, "reduced", ndim=3))
+    beta = host_array(bd, beta, "beta", ndim=1)
+    if beta.shape[0] != reduced.shape[0]:
+        raise ValueError(f"beta must have shape ({reduced.shape[0]},): one weight per reduced matrix; "
+                         f"got shape {tuple(beta.shape)}")
+    return to_caller(bd, np.tensordot(beta, reduced, axes=1))
 
 
 def online_flops(M: int, N: int) -> int:

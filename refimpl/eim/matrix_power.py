@@ -2,7 +2,7 @@ r"""Non-intrusive approximation of parametrised limits of matrix-power algorithm
 
 Casenave, Akkari, Charles & Rey, *Nonintrusive approximation of parametrized limits of matrix
 power algorithms - application to matrix inverses and log-determinants*, arXiv:1710.02488.
-Problem [V]; mechanism reconstructed (spec §4.3, [R]).
+Problem [V]; mechanism reconstructed ([R]).
 
 For an affine SPD family :math:`A(\mu) = A_0 + \sum_{q=1}^Q \theta_q(\mu) A_q` and a constant
 :math:`c`, :math:`B(\mu) = I - A(\mu)/c = B_0 - \sum_q \theta_q(\mu) A_q/c` with
@@ -28,7 +28,7 @@ with :math:`\theta(\mu)^\alpha \approx \sum_m \beta_m(\mu)\theta(\mu_m)^\alpha`;
 The only matrix work is :math:`L(\mu_m)` at the :math:`M` selected parameters, by any black-box
 solver (here: Cholesky). :math:`c` is independent of :math:`\mu`.
 
-Error bound [R] (spec §4.3): with :math:`r_\alpha(\mu) = \theta(\mu)^\alpha - \sum_m \beta_m
+Error bound [R]: with :math:`r_\alpha(\mu) = \theta(\mu)^\alpha - \sum_m \beta_m
 \theta(\mu_m)^\alpha` (computable online), :math:`b_0 = \|B_0\|_2`, :math:`b_q = \|A_q\|_2/c`,
 :math:`\|S^{(k)}_\alpha\|_2 \le \binom{k}{k-|\alpha|,\alpha} b_0^{k-|\alpha|} \prod_q b_q^{\alpha_q}`
 and :math:`\rho(\mu) \ge \|B(\mu)\|_2` from Weyl bounds on the spectrum,
@@ -41,7 +41,7 @@ and :math:`\rho(\mu) \ge \|B(\mu)\|_2` from Weyl bounds on the spectrum,
     \sum_m |\beta_m| \frac{\rho_m^{K+1}}{1-\rho_m}\Big)
 
 (EIM part + series truncation). The paper's exact bound and whether its monomial norm is
-degree-weighted were not available (spec §15); this choice is documented and tested to hold.
+degree-weighted were not available; this choice is documented and tested to hold.
 
 Notation: :math:`\theta` (affine coefficients), :math:`\alpha` (multi-index, rows of
 ``exponents``), :math:`K` (``degree``), :math:`c` (``shift``), :math:`\beta` (weights).
@@ -51,6 +51,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+import math
 from math import factorial, log
 from typing import Any
 
@@ -59,8 +60,13 @@ import scipy.linalg
 import scipy.sparse as sp
 
 from refimpl import _validate as v
+from refimpl.backends import Boundary, capabilities
 
-from .greedy import EIMResult, eim_greedy
+from ._host import host_array, to_caller
+from refimpl._iterative import Status
+from refimpl._results import Result
+
+from .greedy import EIMResult, _eim_greedy
 
 __all__ = [
     "AffineLimitEIM",
@@ -74,8 +80,17 @@ __all__ = [
 ]
 
 
+@capabilities(host_only="eigenvalue bounds, log-determinants and Cholesky solves of SciPy sparse / NumPy matrices on the host")
 def monomial_exponents(Q: int, K: int) -> np.ndarray:
     r"""All multi-indices :math:`\alpha \in \mathbb N^Q` with :math:`|\alpha| \le K`, graded order."""
+    Q = v.check_size(Q, "Q", low=1, limit=_MAX_Q, why="one nested loop level per coefficient")
+    K = v.check_int(K, "K", low=0)
+    count = math.comb(Q + K, K)
+    if count > _MAX_MONOMIALS:
+        raise ValueError(
+            f"K must keep the number of monomials C(Q + K, K) at most {_MAX_MONOMIALS} (memory and the EIM greedy "
+            f"on the monomials grow with it); got Q={Q}, K={K}: {count} monomials"
+        )
     out: list[tuple[int, ...]] = []
 
     def rec(prefix: tuple[int, ...], left: int, slots: int) -> None:
@@ -90,17 +105,23 @@ def monomial_exponents(Q: int, K: int) -> np.ndarray:
     return np.asarray(out, dtype=np.int64).reshape(-1, Q)
 
 
+#: size guards of :func:`monomial_exponents`
+_MAX_Q, _MAX_MONOMIALS = 64, 200_000
+
+
 def _monomials(theta: np.ndarray, E: np.ndarray) -> np.ndarray:
     """theta: (n, Q) -> (n_mono, n) values theta^alpha."""
     return np.prod(theta[None, :, :] ** E[:, None, :], axis=-1)
 
 
 @dataclass(frozen=True, kw_only=True)
-class AffineLimitEIM:
+class AffineLimitEIM(Result):
     r"""EIM on the monomials :math:`\theta(\mu)^\alpha` (output of :func:`affine_limit_eim`).
 
     Attributes
     ----------
+    status : EIMStatus
+        The status of the greedy on the monomials (``greedy.status``).
     exponents : (n_mono, Q) int array
         The multi-indices :math:`\alpha`, :math:`|\alpha| \le K`.
     points : (M,) int array
@@ -127,15 +148,20 @@ class AffineLimitEIM:
 
 
 def _theta_matrix(theta: Callable[[Any], Any], params: Sequence[Any]) -> np.ndarray:
-    T = np.asarray([np.asarray(theta(mu)).reshape(-1) for mu in params])
+    v.check_callable(theta, "theta")
+    try:
+        T = np.asarray([np.asarray(theta(mu)).reshape(-1) for mu in params])
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"theta(mu) must return real numbers for every training parameter ({exc})") from None
     v.check_array(T, "theta(mu)", ndim=2, real=True)
     return T.astype(float)
 
 
+@capabilities(host_only="eigenvalue bounds, log-determinants and Cholesky solves of SciPy sparse / NumPy matrices on the host")
 def affine_limit_eim(
     theta: Callable[[Any], Any], train_params: Sequence[Any], *, degree: int, tol: float | None = None
 ) -> AffineLimitEIM:
-    r"""Sup-norm EIM on :math:`g(\alpha, \mu) = \theta(\mu)^\alpha`, :math:`|\alpha| \le K` (spec §4.3).
+    r"""Sup-norm EIM on :math:`g(\alpha, \mu) = \theta(\mu)^\alpha`, :math:`|\alpha| \le K`.
 
     Parameters
     ----------
@@ -159,9 +185,10 @@ def affine_limit_eim(
     Th = _theta_matrix(theta, train)
     E = monomial_exponents(Th.shape[1], degree)
     S = _monomials(Th, E)
-    res = eim_greedy(S, tol=tol)
+    res = _eim_greedy(S, atol=tol)
     J = np.asarray(res.params)
     return AffineLimitEIM(
+        status=res.status,
         exponents=E,
         points=np.asarray(res.points),
         params=J,
@@ -173,6 +200,7 @@ def affine_limit_eim(
     )
 
 
+@capabilities(host_only="eigenvalue bounds, log-determinants and Cholesky solves of SciPy sparse / NumPy matrices on the host")
 def affine_limit_weights(model: AffineLimitEIM, theta_mu: Any) -> tuple[np.ndarray, np.ndarray]:
     r"""Weights :math:`\beta(\mu) = F^{-1}(\theta(\mu)^{\alpha_{i_l}})_l` and monomial residuals :math:`r_\alpha(\mu)`.
 
@@ -188,20 +216,28 @@ def affine_limit_weights(model: AffineLimitEIM, theta_mu: Any) -> tuple[np.ndarr
     residuals : (n_mono,) ndarray
         :math:`r_\alpha(\mu) = \theta(\mu)^\alpha - \sum_m \beta_m \theta(\mu_m)^\alpha`.
     """
-    t = v.check_array(np.asarray(theta_mu).reshape(1, -1), "theta(mu)", ndim=2, real=True).astype(float)
+    v.check_instance(model, "model", AffineLimitEIM, "the result of affine_limit_eim")
+    bd = Boundary(theta_mu)
+    t = np.asarray(host_array(bd, theta_mu, "theta_mu", ndim=(0, 1), real=True), dtype=float).reshape(1, -1)
+    Q = model.exponents.shape[1]
+    if t.shape[1] != Q:
+        raise ValueError(f"theta_mu must have shape ({Q},): one value per coefficient; got {t.shape[1]} values")
     g = _monomials(t, model.exponents)[:, 0]
     lam = scipy.linalg.solve_triangular(model.interp_matrix, g[model.points], lower=True, unit_diagonal=True)
     beta = scipy.linalg.solve_triangular(model.upper, lam, lower=False)
     G = _monomials(model.theta_selected, model.exponents)  # (n_mono, M)
-    return beta, g - G @ beta
+    return to_caller(bd, beta), to_caller(bd, g - G @ beta)
 
 
 @dataclass(frozen=True, kw_only=True)
-class LimitPrediction:
+class LimitPrediction(Result):
     """Online output: the approximate limit and its computable error bound.
 
     Attributes
     ----------
+    status : Status
+        ``COMPLETED``, or ``NONFINITE`` when the predicted value is not finite (an infinite
+        ``bound`` alone is not a failure: the series bound does not apply there, ``rho >= 1``).
     value : float or ndarray
         :math:`\\sum_m \\beta_m L(\\mu_m)`.
     bound : float
@@ -228,7 +264,7 @@ def _eigen_bounds(A: Any) -> tuple[float, float]:
 
 def _logdet_spd(A: Any) -> float:
     D = A.toarray() if sp.issparse(A) else np.asarray(A)
-    L = scipy.linalg.cholesky(D, lower=True)  # log det = 2 sum log diag L (spec §4.5)
+    L = scipy.linalg.cholesky(D, lower=True)  # log det = 2 sum log diag L
     return 2.0 * float(np.sum(np.log(np.diag(L))))
 
 
@@ -243,13 +279,27 @@ class _AffineSPD:
 
 
 def _prepare(A0: Any, A_terms: Sequence[Any], Th: np.ndarray, shift: float | None) -> _AffineSPD:
+    if not sp.issparse(A0):
+        A0 = v.check_array(A0, "A0", ndim=2)
+    A_terms = [A if sp.issparse(A) else v.check_array(A, f"A_terms[{k}]", ndim=2) for k, A in enumerate(A_terms)]
+    if Th.shape[1] != len(A_terms):
+        raise ValueError(f"theta(mu) must return one coefficient per term of A_terms ({len(A_terms)}); "
+                         f"got {Th.shape[1]} coefficients")
     terms = [A0, *A_terms]
+    if len(A0.shape) != 2 or A0.shape[0] != A0.shape[1]:
+        raise ValueError(f"A0 must be a square matrix; got shape {tuple(A0.shape)}")
     n = int(A0.shape[0])
     for k, A in enumerate(terms):
+        name = "A0" if k == 0 else f"A_terms[{k - 1}]"
         if tuple(A.shape) != (n, n):
-            raise ValueError(f"all affine terms must have shape {(n, n)}; term {k} has {tuple(A.shape)}")
+            raise ValueError(f"all affine terms must have shape {(n, n)}; {name} has {tuple(A.shape)}")
         if np.iscomplexobj(A.data if sp.issparse(A) else np.asarray(A)):
-            raise TypeError(f"affine term {k} must be real symmetric; got a complex matrix")
+            raise TypeError(f"{name} must be real symmetric; got a complex matrix")
+        asym = abs(A - A.T).max() if sp.issparse(A) else float(np.max(np.abs(A - A.T)))
+        scale = abs(A).max() if sp.issparse(A) else float(np.max(np.abs(A)))
+        if asym > 1e-12 * max(scale, 1e-300):
+            raise ValueError(f"{name} must be symmetric (the log-det/inverse series needs a symmetric family); "
+                             f"got max |A - A^T| = {asym:.3g}")
     lam = np.array([_eigen_bounds(A) for A in terms])
     lo = lam[0, 0] + np.minimum(Th * lam[1:, 0], Th * lam[1:, 1]).sum(axis=1)
     hi = lam[0, 1] + np.maximum(Th * lam[1:, 0], Th * lam[1:, 1]).sum(axis=1)
@@ -282,6 +332,7 @@ def _power_norm_bounds(E: np.ndarray, K: int, b0: float, bq: np.ndarray) -> np.n
     return W
 
 
+@capabilities(host_only="eigenvalue bounds, log-determinants and Cholesky solves on the host")
 class LimitModel:
     """Shared online logic of :func:`logdet_eim` and :func:`inverse_eim`."""
 
@@ -308,9 +359,11 @@ class LimitModel:
         else:
             tail = rho ** (K + 1) / (1 - rho) + float(np.sum(np.abs(beta) * self.rho_sel ** (K + 1) / (1 - self.rho_sel)))
             trunc = n / (K + 1) * tail if self.kind == "logdet" else self.b_norm / c * tail
-        return LimitPrediction(value=value, bound=eim_part + trunc, eim_part=eim_part, truncation_part=trunc, weights=beta)
+        status = Status.COMPLETED if bool(np.all(np.isfinite(value))) else Status.NONFINITE
+        return LimitPrediction(status=status, value=value, bound=eim_part + trunc, eim_part=eim_part, truncation_part=trunc, weights=beta)
 
 
+@capabilities(host_only="eigenvalue bounds, log-determinants and Cholesky solves of SciPy sparse / NumPy matrices on the host")
 def logdet_eim(
     A0: Any,
     A_terms: Sequence[Any],
@@ -320,7 +373,7 @@ def logdet_eim(
     degree: int,
     shift: float | None = None,
 ) -> LimitModel:
-    r"""Non-intrusive :math:`\mu \mapsto \log\det A(\mu)` for an affine SPD family (paper C, spec §4.3).
+    r"""Non-intrusive :math:`\mu \mapsto \log\det A(\mu)` for an affine SPD family (paper C).
 
     Parameters
     ----------
@@ -362,6 +415,7 @@ def logdet_eim(
     return LimitModel(eim, spd, vals, theta, "logdet")
 
 
+@capabilities(host_only="eigenvalue bounds, log-determinants and Cholesky solves of SciPy sparse / NumPy matrices on the host")
 def inverse_eim(
     A0: Any,
     A_terms: Sequence[Any],
@@ -372,7 +426,7 @@ def inverse_eim(
     degree: int,
     shift: float | None = None,
 ) -> LimitModel:
-    r"""Non-intrusive :math:`\mu \mapsto A(\mu)^{-1} b` for an affine SPD family (paper C, spec §4.3).
+    r"""Non-intrusive :math:`\mu \mapsto A(\mu)^{-1} b` for an affine SPD family (paper C).
 
     Same parameters as :func:`logdet_eim` plus the right-hand side ``b`` (n,). ``predict(mu)``
     returns :math:`\sum_m \beta_m(\mu) A(\mu_m)^{-1} b` and a bound on its 2-norm error.

@@ -2,8 +2,8 @@ r"""Small reference problems of the EIM family's papers (used by validation, tes
 
 * :func:`p1_stiffness`: P1 finite elements for :math:`-(\nu u')' = f` on :math:`(0, 1)`,
   homogeneous Dirichlet conditions, uniform mesh, element coefficient by the midpoint rule.
-* :func:`nonaffine_diffusion` (paper B test, spec §3.4): :math:`\nu(x;\mu) = 1/(1 + \mu x) + 0.1`.
-* :func:`affine_diffusion` (paper F test, spec §7.6): :math:`\nu = 1 + \mu_1 x + \mu_2 \sin^2(3\pi x)`.
+* :func:`nonaffine_diffusion` (paper B test): :math:`\nu(x;\mu) = 1/(1 + \mu x) + 0.1`.
+* :func:`affine_diffusion` (paper F test): :math:`\nu = 1 + \mu_1 x + \mu_2 \sin^2(3\pi x)`.
 * :func:`helmholtz_1d` (complex, sesquilinear; paper D-style toy): :math:`-u'' - k^2(1 + i\eta) u = g_k`.
 
 All return SciPy sparse (CSR) matrices of size ``n`` (interior nodes) and NumPy vectors.
@@ -50,13 +50,13 @@ def load_vector(n: int, f: float = 1.0) -> np.ndarray:
 
 
 def nonaffine_diffusion(mu: float, n: int = 200) -> sp.csr_matrix:
-    r"""Paper B test matrix (spec §3.4): :math:`\nu(x;\mu) = 1/(1 + \mu x) + 0.1`, midpoint rule."""
+    r"""Paper B test matrix: :math:`\nu(x;\mu) = 1/(1 + \mu x) + 0.1`, midpoint rule."""
     h, mid = _grid(n)
     return p1_stiffness(1.0 / (1.0 + mu * mid) + 0.1, h)
 
 
 def affine_diffusion(n: int = 400) -> tuple[list[sp.csr_matrix], np.ndarray]:
-    r"""Paper F test (spec §7.6): :math:`A(\mu) = A_0 + \mu_1 A_1 + \mu_2 A_2` and the load :math:`f = 1`.
+    r"""Paper F test: :math:`A(\mu) = A_0 + \mu_1 A_1 + \mu_2 A_2` and the load :math:`f = 1`.
 
     :math:`A_0, A_1, A_2` are the stiffness matrices of :math:`1`, :math:`x`, :math:`\sin^2(3\pi x)`.
     """

@@ -2,11 +2,11 @@ r"""Reduced-basis tools of the EIM family: a-posteriori dual norms (paper F), no
 
 Paper F: Casenave, Ern & Lelièvre, *Accurate and online-efficient evaluation of the a posteriori
 error bound in the reduced basis method*, ESAIM: M2AN 48 (2014) 207-229, arXiv:1212.0970.
-Diagnosis [V, abstract]; formulas reconstructed (spec §7.2-§7.3, [R]).
+Diagnosis [V, abstract]; formulas reconstructed ([R]).
 
 Paper D: Casenave, Ern & Lelièvre, *A nonintrusive reduced basis method applied to aeroacoustic
 simulations*, Adv. Comput. Math. 41 (2015) 961-986, arXiv:1401.3684. Setting [V]; pipeline [R]
-(spec §5.2): RB greedy + matrix EIM of the operator (paper B) + vector EIM of the right-hand side.
+RB greedy + matrix EIM of the operator (paper B) + vector EIM of the right-hand side.
 
 Notation
 --------
@@ -32,8 +32,13 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
 from refimpl import _validate as v
+from refimpl.backends import Boundary, capabilities
 
-from .greedy import EIMResult, eim_greedy
+from ._host import host_array, to_caller
+from refimpl._iterative import Status
+from refimpl._results import Result
+
+from .greedy import EIMResult, _eim_greedy
 from .matrix_eim import MatrixEIM, matrix_eim, matrix_eim_reduce, matrix_eim_reduced_operator, matrix_eim_weights
 
 __all__ = [
@@ -52,11 +57,26 @@ __all__ = [
 
 
 def _solve_X(X: Any, B: np.ndarray) -> np.ndarray:
+    """Solve X Z = B for the SPD inner-product matrix X (checked: square, matching, finite, SPD)."""
+    n = B.shape[0]
     if sp.issparse(X):
+        if X.shape != (n, n):
+            raise ValueError(f"X must have shape ({n}, {n}) to match R_terms; got shape {tuple(X.shape)}")
+        if not np.all(np.isfinite(X.data)):
+            raise ValueError("X must contain only finite values")
         return spla.splu(sp.csc_matrix(X)).solve(B)
-    return scipy.linalg.cho_solve(scipy.linalg.cho_factor(np.asarray(X), lower=True), B)
+    X = np.asarray(v.check_array(X, "X", ndim=2))
+    if X.shape != (n, n):
+        raise ValueError(f"X must have shape ({n}, {n}) to match R_terms; got shape {tuple(X.shape)}")
+    try:
+        factor = scipy.linalg.cho_factor(X, lower=True)
+    except np.linalg.LinAlgError:
+        raise ValueError("X must be symmetric positive definite (an inner-product matrix); "
+                         "its Cholesky factorisation failed") from None
+    return scipy.linalg.cho_solve(factor, B)
 
 
+@capabilities(host_only="reduced-basis linear algebra with SciPy sparse solvers on the host")
 def rb_greedy(
     snapshots: Any, *, tol: float | None = None, max_basis: int | None = None, inner: Any | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -94,12 +114,14 @@ def rb_greedy(
     V_cols: list[np.ndarray] = []
     selected: list[int] = []
     errors: list[float] = []
+    rank_floor = 10 * max(n, m) * np.finfo(float).eps
     for _ in range(max_basis + 1):
         XR = (X @ R) if X is not None else R
         err = np.sqrt(np.maximum(np.real(np.sum(R.conj() * XR, axis=0)), 0)) / scale
         j = int(np.argmax(err))
         errors.append(float(err[j]))
-        if (tol is not None and err[j] <= tol) or len(V_cols) == max_basis or err[j] == 0:
+        # stop at the numerical rank too: a residual at round-off level carries no new direction
+        if (tol is not None and err[j] <= tol) or len(V_cols) == max_basis or err[j] <= rank_floor:
             break
         w = R[:, j].copy()
         for _ in range(2):  # Gram-Schmidt twice is enough
@@ -119,6 +141,7 @@ def rb_greedy(
 # --------------------------------------------------------------------------------------------
 
 
+@capabilities(host_only="reduced-basis linear algebra with SciPy sparse solvers on the host")
 def affine_residual_terms(A_terms: Sequence[Any], f_terms: Sequence[Any], V: Any) -> np.ndarray:
     r"""Columns :math:`r_k` of the residual's affine expansion: :math:`[f_1..f_P, -A_q v_n]` (q-major).
 
@@ -128,12 +151,26 @@ def affine_residual_terms(A_terms: Sequence[Any], f_terms: Sequence[Any], V: Any
     """
     V = np.asarray(V)
     cols = [np.asarray(f).reshape(-1) for f in f_terms]
-    for A in A_terms:
+    V = np.asarray(v.check_array(V, "V", ndim=2))
+    for k, f in enumerate(cols):
+        v.check_array(f, f"f_terms[{k}]", ndim=1)
+        if f.shape[0] != V.shape[0]:
+            raise ValueError(f"f_terms[{k}] must have length {V.shape[0]} (the rows of V); got {f.shape[0]}")
+    for k, A in enumerate(A_terms):
+        if not sp.issparse(A):
+            A = np.asarray(v.check_array(A, f"A_terms[{k}]", ndim=2))
+        elif not np.all(np.isfinite(A.data)):
+            raise ValueError(f"A_terms[{k}] must contain only finite values")
+        if A.shape != (V.shape[0], V.shape[0]):
+            raise ValueError(f"A_terms[{k}] must have shape ({V.shape[0]}, {V.shape[0]}); got shape {tuple(A.shape)}")
         AV = A @ V
         cols.extend(-AV[:, i] for i in range(V.shape[1]))
+    if not cols:
+        raise ValueError("affine_residual_terms needs at least one term (A_terms and f_terms are both empty)")
     return np.stack(cols, axis=1)
 
 
+@capabilities(host_only="reduced-basis linear algebra with SciPy sparse solvers on the host")
 def residual_coefficients(theta_a: Any, theta_f: Any, uN: Any) -> np.ndarray:
     r""":math:`\gamma(\mu) = [\theta^f_1..\theta^f_P, \theta^a_q u_{N,n}]` matching :func:`affine_residual_terms`."""
     theta_a = np.asarray(theta_a).reshape(-1)
@@ -141,15 +178,17 @@ def residual_coefficients(theta_a: Any, theta_f: Any, uN: Any) -> np.ndarray:
     return np.concatenate([np.asarray(theta_f).reshape(-1), np.outer(theta_a, uN).reshape(-1)])
 
 
+@capabilities(host_only="reduced-basis linear algebra with SciPy sparse solvers on the host")
 def dual_norm_classical_offline(R_terms: Any, X: Any) -> np.ndarray:
-    r"""Gram matrix :math:`G = R^* X^{-1} R` of the classical offline/online formula (spec §7.2)."""
+    r"""Gram matrix :math:`G = R^* X^{-1} R` of the classical offline/online formula."""
     R = v.check_array(R_terms, "R_terms", ndim=2)
     G = R.conj().T @ _solve_X(X, R)
     return 0.5 * (G + G.conj().T)
 
 
+@capabilities(host_only="reduced-basis linear algebra with SciPy sparse solvers on the host")
 def dual_norm_classical(G: Any, gamma: Any) -> tuple[float, float]:
-    r"""Classical dual norm :math:`\|r_\mu\|_{X'} = (\gamma^* G \gamma)^{1/2}` (spec §7.2).
+    r"""Classical dual norm :math:`\|r_\mu\|_{X'} = (\gamma^* G \gamma)^{1/2}`.
 
     Online cost :math:`O(K^2)`. Its floating-point error on the *squared* norm is about
     :math:`\epsilon_{mach}\|G\|\|\gamma\|^2`, so the norm stagnates near
@@ -163,17 +202,23 @@ def dual_norm_classical(G: Any, gamma: Any) -> tuple[float, float]:
     squared : float
         The raw :math:`\gamma^* G \gamma` (may be negative).
     """
-    g = np.asarray(gamma).reshape(-1)
-    sq = float(np.real(g.conj() @ (np.asarray(G) @ g)))
+    G = v.check_array(G, "G", ndim=2)
+    g = v.check_array(gamma, "gamma", ndim=(1, 2)).reshape(-1)
+    if G.shape != (g.shape[0], g.shape[0]):
+        raise ValueError(f"G must have shape ({g.shape[0]}, {g.shape[0]}) for {g.shape[0]} coefficients gamma; "
+                         f"got shape {tuple(G.shape)}")
+    sq = float(np.real(g.conj() @ (G @ g)))
     return float(np.sqrt(max(sq, 0.0))), sq
 
 
 @dataclass(frozen=True, kw_only=True)
-class DualNormEIM:
-    r"""Offline data of the EIM-based dual-norm formula (paper F, spec §7.3, [R]).
+class DualNormEIM(Result):
+    r"""Offline data of the EIM-based dual-norm formula (paper F, [R]).
 
     Attributes
     ----------
+    status : EIMStatus
+        The status of the greedy on the Riesz representers (``greedy.status``).
     points : (d,) int array
         Magic DOFs of the Riesz representers.
     interp_matrix : (d, d) array
@@ -192,11 +237,12 @@ class DualNormEIM:
     greedy: EIMResult
 
 
+@capabilities(host_only="reduced-basis linear algebra with SciPy sparse solvers on the host")
 def dual_norm_eim_offline(
     R_terms: Any, X: Any, gammas_train: Any | None = None, *, norm: Any = "sup", rtol: float | None = None,
     floor_factor: float = 1e3,
 ) -> DualNormEIM:
-    r"""EIM on :math:`(\mathrm{DOF}, \mu) \mapsto \hat g_\mu[\mathrm{DOF}]` (paper F remedy, spec §7.3).
+    r"""EIM on :math:`(\mathrm{DOF}, \mu) \mapsto \hat g_\mu[\mathrm{DOF}]` (paper F remedy).
 
     Parameters
     ----------
@@ -206,7 +252,7 @@ def dual_norm_eim_offline(
         Inner-product matrix.
     gammas_train : (K, n_train) array, optional
         :math:`\gamma(\mu)` on a training set: the greedy then runs on the training representers
-        :math:`\hat g_{\mu_t} = \sum_k \gamma_k(\mu_t) \hat g_k`, as spec §7.3 phrases it. By
+        :math:`\hat g_{\mu_t} = \sum_k \gamma_k(\mu_t) \hat g_k`, the training-set reading of paper F. By
         default (``None``) it runs on the term representers :math:`\hat g_1..\hat g_K`
         themselves ([R] choice, documented): they span every :math:`\hat g_\mu`, so the
         interpolation is exact for every :math:`\mu` (not only on a training set) and the
@@ -225,6 +271,9 @@ def dual_norm_eim_offline(
     -------
     DualNormEIM
     """
+    floor_factor = v.check_positive(floor_factor, "floor_factor")
+    if rtol is not None:
+        rtol = v.check_in_range(rtol, "rtol", 0.0, 1.0)
     R = v.check_array(R_terms, "R_terms", ndim=2)
     Gam = np.eye(R.shape[1]) if gammas_train is None else v.check_array(gammas_train, "gammas_train", ndim=2)
     if Gam.shape[0] != R.shape[1]:
@@ -234,10 +283,11 @@ def dual_norm_eim_offline(
     # round-off floor of the snapshots: each is a sum of terms of size |ghat_k| |gamma_k| that
     # cancel down to the (small) representer; residuals below eps * that size are noise
     floor = floor_factor * np.finfo(float).eps * float(np.max(np.abs(Ghat) @ np.abs(Gam)))
-    res = eim_greedy(snaps, norm=norm, rtol=rtol, tol=floor)
+    res = _eim_greedy(snaps, norm=norm, rtol=rtol, atol=floor)
     Q = np.asarray(res.basis)
     I = np.asarray(res.points)
     return DualNormEIM(
+        status=res.status,
         points=I,
         interp_matrix=np.asarray(res.interp_matrix),
         table=Ghat[I, :],
@@ -246,14 +296,19 @@ def dual_norm_eim_offline(
     )
 
 
+@capabilities(host_only="reduced-basis linear algebra with SciPy sparse solvers on the host")
 def dual_norm_eim(model: DualNormEIM, gamma: Any) -> float:
     r"""EIM-based dual norm :math:`\|r_\mu\|_{X'} \approx (\lambda^* Q^* X Q \lambda)^{1/2}`, :math:`B\lambda = Z\gamma`.
 
     The cancellation happens in the *linear* quantity :math:`Z\gamma` (:math:`O(dK)` flops), so the
     attainable accuracy is about :math:`\epsilon_{mach}` relative to the terms rather than
-    :math:`\sqrt{\epsilon_{mach}}` (spec §7.3).
+    :math:`\sqrt{\epsilon_{mach}}`.
     """
-    g = np.asarray(gamma).reshape(-1)
+    v.check_instance(model, "model", DualNormEIM, "the result of dual_norm_eim_offline")
+    g = v.check_array(gamma, "gamma", ndim=(1, 2)).reshape(-1)
+    if model.table.shape[1] != g.shape[0]:
+        raise ValueError(f"gamma must have shape ({model.table.shape[1]},): one coefficient per residual term; "
+                         f"got {g.shape[0]} values")
     vals = model.table @ g
     lam = scipy.linalg.solve_triangular(model.interp_matrix, vals, lower=True, unit_diagonal=True)
     return float(np.sqrt(max(float(np.real(lam.conj() @ (model.gram @ lam))), 0.0)))
@@ -265,11 +320,13 @@ def dual_norm_eim(model: DualNormEIM, gamma: Any) -> float:
 
 
 @dataclass(frozen=True, kw_only=True)
-class NonIntrusiveRB:
+class NonIntrusiveRB(Result):
     r"""Offline data of the non-intrusive RB (output of :func:`nonintrusive_rb`).
 
     Attributes
     ----------
+    status : EIMStatus
+        The status of the matrix EIM of the operator (``operator.status``).
     basis : (n, N) ndarray
         Reduced basis :math:`V`.
     operator : MatrixEIM
@@ -295,6 +352,7 @@ class NonIntrusiveRB:
     rb_errors: np.ndarray
 
 
+@capabilities(host_only="reduced-basis linear algebra with SciPy sparse solvers on the host")
 def nonintrusive_rb(
     assemble: Callable[[Any], Any],
     rhs: Callable[[Any], Any],
@@ -307,7 +365,7 @@ def nonintrusive_rb(
     inner: Any | None = None,
     symmetric: bool = False,
 ) -> NonIntrusiveRB:
-    r"""Offline stage of the non-intrusive reduced-basis method (paper D pipeline, spec §5.2, [R]).
+    r"""Offline stage of the non-intrusive reduced-basis method (paper D pipeline, [R]).
 
     1. Truth solves :math:`u_\mu = A_\mu^{-1} f_\mu` on the training set and a strong RB greedy
        (:func:`rb_greedy`) give :math:`V`.
@@ -315,7 +373,7 @@ def nonintrusive_rb(
        :math:`V^* A_{\mu_m} V` precomputed.
     3. Vector EIM of :math:`f_\mu` (:func:`refimpl.eim.eim_greedy`), and :math:`V^* f_{\mu_m}`.
 
-    Complex (sesquilinear) problems use conjugate transposes throughout (spec §5.4).
+    Complex (sesquilinear) problems use conjugate transposes throughout.
 
     Parameters
     ----------
@@ -338,6 +396,15 @@ def nonintrusive_rb(
     -------
     NonIntrusiveRB
     """
+    v.check_callable(assemble, "assemble")
+    v.check_callable(rhs, "rhs")
+    if n_basis is not None:
+        n_basis = v.check_int(n_basis, "n_basis", low=1)
+    if rb_tol is not None:
+        rb_tol = v.check_positive(rb_tol, "rb_tol")
+    for name, t in (("eim_tol", eim_tol), ("rhs_tol", rhs_tol)):
+        if t is not None:
+            v.check_in_range(t, name, 0.0, 1.0)
     train = list(train_params)
     if not train:
         raise ValueError("train_params must hold at least one parameter; got an empty sequence")
@@ -359,9 +426,10 @@ def nonintrusive_rb(
     meim = matrix_eim(lambda t: cached(t), list(range(len(train))), symmetric=symmetric,
                       rtol=1e-10 if eim_tol is None else eim_tol)
     reduced = matrix_eim_reduce(meim, V)
-    fres = eim_greedy(F, rtol=1e-10 if rhs_tol is None else rhs_tol)
+    fres = _eim_greedy(F, rtol=1e-10 if rhs_tol is None else rhs_tol)
     red_rhs = (V.conj().T @ np.asarray(fres.fields)).T
     return NonIntrusiveRB(
+        status=meim.status,
         basis=V,
         operator=meim,
         reduced_operators=reduced,
@@ -372,6 +440,7 @@ def nonintrusive_rb(
     )
 
 
+@capabilities(host_only="reduced-basis linear algebra with SciPy sparse solvers on the host")
 def nonintrusive_rb_solve(model: NonIntrusiveRB, entries: Any, rhs_values: Any) -> tuple[np.ndarray, np.ndarray]:
     r"""Online stage: reduced solution from :math:`M` matrix entries and :math:`M_f` right-hand-side values.
 
@@ -390,10 +459,15 @@ def nonintrusive_rb_solve(model: NonIntrusiveRB, entries: Any, rhs_values: Any) 
     A_N : (N, N) ndarray
         The reduced matrix :math:`\sum_m \beta_m(\mu) V^* A_{\mu_m} V` (built from magic entries only).
     """
-    beta = matrix_eim_weights(model.operator, entries)
+    v.check_instance(model, "model", NonIntrusiveRB, "the result of nonintrusive_rb")
+    bd = Boundary(entries, rhs_values)
+    beta = matrix_eim_weights(model.operator, host_array(bd, entries, "entries", ndim=(1, 2)))
     A_N = matrix_eim_reduced_operator(model.reduced_operators, beta)
-    g = v.check_array(rhs_values, "rhs_values", ndim=1)
+    g = host_array(bd, rhs_values, "rhs_values", ndim=1)
+    if g.shape[0] != model.rhs.n_iter:
+        raise ValueError(f"rhs_values must have shape ({model.rhs.n_iter},): one value per rhs point; "
+                         f"got shape {tuple(g.shape)}")
     lam = scipy.linalg.solve_triangular(np.asarray(model.rhs.interp_matrix), g, lower=True, unit_diagonal=True)
     beta_f = scipy.linalg.solve_triangular(model.rhs_upper, lam, lower=False)
     f_N = beta_f @ model.reduced_rhs
-    return np.linalg.solve(A_N, f_N), A_N
+    return to_caller(bd, np.linalg.solve(A_N, f_N)), to_caller(bd, A_N)

@@ -2,7 +2,7 @@ r"""Rectangular EIM: different numbers of interpolation points and fields (paper
 
 Casenave, Ern & Lelièvre, *Variants of the EIM: symmetric formulation, choice of norms and
 rectangular extension*, Appl. Math. Lett. 56 (2016), arXiv:1508.05330, rectangular extension.
-The paper's exact definition was not available to us (spec §2.2 item 3 is [R], checked
+The paper's exact definition was not available to us ([R], checked
 numerically): we use the symmetric form with a **minimum-norm least-squares** coefficient,
 
 .. math::
@@ -11,7 +11,7 @@ numerically): we use the symmetric form with a **minimum-norm least-squares** co
     C(y) = \arg\min_{C}{}^{\dagger} \|F C - f(x_{I'}, y)\|_2,\quad F = S_{I', J'}
     \in \mathbb{R}^{d_X \times d_Y},
 
-solved by an SVD-based least-squares solver (never an explicit pseudo-inverse, spec §2.5).
+solved by an SVD-based least-squares solver (never an explicit pseudo-inverse).
 
 * :math:`d_X < d_Y` (broken sensor: a point is removed, its field kept): :math:`F` has full row
   rank, interpolation at the remaining points stays exact, all fields stay in the representation.
@@ -30,19 +30,24 @@ from typing import Any
 import numpy as np
 
 from refimpl import _validate as v
-from refimpl.backends import Boundary, linalg
+from refimpl._iterative import Status
+from refimpl._results import Result
+from refimpl.backends import Boundary, linalg, capabilities
 
-from .greedy import EIMResult, _result_dtype
+from .evaluate import _result_dtype
+from .greedy import EIMResult
 
 __all__ = ["RectangularEIM", "eim_rectangular", "eim_rectangular_evaluate"]
 
 
 @dataclass(frozen=True, kw_only=True)
-class RectangularEIM:
+class RectangularEIM(Result):
     r"""A rectangular interpolant (output of :func:`eim_rectangular`).
 
     Attributes
     ----------
+    status : Status
+        ``COMPLETED`` (a direct computation).
     points : (d_X,) int array
         Interpolation points :math:`I'` (row indices).
     params : (d_Y,) int array
@@ -60,12 +65,16 @@ class RectangularEIM:
 
 
 def _indices(values: Sequence[int] | np.ndarray, name: str, n: int) -> np.ndarray:
-    idx = np.asarray(values, dtype=np.int64).reshape(-1) if len(values) else np.zeros(0, dtype=np.int64)
-    if idx.size and (idx.min() < 0 or idx.max() >= n):
-        raise ValueError(f"{name} must hold positions in [0, {n}); got {idx.tolist()}")
-    return idx
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__len__"):
+        raise TypeError(f"{name} must be a sequence of integer positions; got {type(values).__name__} {values!r:.40}")
+    if not len(values):
+        return np.zeros(0, dtype=np.int64)
+    # integer-valued only: 1.5 is an error, not position 1
+    idx = np.asarray(v.check_integer_array(values, name, low=0, high=n - 1, ndim=None)).reshape(-1)
+    return idx.astype(np.int64)
 
 
+@capabilities()
 def eim_rectangular(
     result: EIMResult,
     S: Any | None = None,
@@ -105,12 +114,13 @@ def eim_rectangular(
     >>> from refimpl.eim import eim_greedy, eim_rectangular, eim_rectangular_evaluate
     >>> x = np.linspace(0, 1, 100); y = np.linspace(0, 1, 60)
     >>> S = ((x[:, None] - y[None, :] - 2) ** 2 + 0.3) ** -0.5
-    >>> res = eim_greedy(S, max_terms=8)
+    >>> res = eim_greedy(S, max_iter=8)
     >>> rect = eim_rectangular(res, drop_points=[2])       # sensor i_3 broke, keep its field
     >>> approx = eim_rectangular_evaluate(rect, S[rect.points])
     >>> bool(np.abs(approx[rect.points] - S[rect.points]).max() < 1e-12)
     True
     """
+    v.check_instance(result, "result", EIMResult, "the result of eim_greedy or eim_greedy_streaming")
     M = result.n_iter
     dp = _indices(drop_points, "drop_points", M)
     dj = _indices(drop_params, "drop_params", M)
@@ -129,6 +139,7 @@ def eim_rectangular(
     fields = xp.take(fields, xp.asarray(keep_j), axis=1)
     F = xp.take(fields, xp.asarray(points), axis=0)
     return RectangularEIM(
+        status=Status.COMPLETED,
         points=points,
         params=np.asarray(result.params)[keep_j],
         fields=bd.out(fields),
@@ -136,6 +147,7 @@ def eim_rectangular(
     )
 
 
+@capabilities()
 def eim_rectangular_evaluate(rect: RectangularEIM, values: Any) -> Any:
     r"""Evaluate the rectangular interpolant: :math:`S_{:,J'}\,C` with :math:`C` the min-norm LSQ solution.
 
@@ -154,6 +166,8 @@ def eim_rectangular_evaluate(rect: RectangularEIM, values: Any) -> Any:
     ValueError
         Wrong leading dimension or non-finite values.
     """
+    v.check_instance(rect, "rect", RectangularEIM, "the result of eim_rectangular")
+    values = v.check_array(values, "values", ndim=(1, 2), min_size=0, finite=False)
     bd = Boundary(values, rect.fields)
     xp = bd.xp
     vals = bd.asarray(values, name="values")
@@ -164,5 +178,5 @@ def eim_rectangular_evaluate(rect: RectangularEIM, values: Any) -> Any:
     fields = bd.asarray(rect.fields)
     dt = _result_dtype(xp, vals, fields)
     F = xp.astype(bd.asarray(rect.cross_matrix), dt)
-    C = linalg.lstsq(F, xp.astype(vals, dt))  # SVD-based min-norm least squares (spec §2.5)
+    C = linalg.lstsq(F, xp.astype(vals, dt))  # SVD-based min-norm least squares
     return bd.out(xp.astype(fields, dt) @ C)

@@ -16,11 +16,12 @@ from refimpl.eim import (
     eim_greedy_streaming,
     eim_interpolate_newton,
 )
+from refimpl.backends import to_numpy
 from refimpl.testing import assert_backend_agrees
 
 
 def grepl_snapshots(n_x: int = 20, n_mu: int = 10) -> np.ndarray:
-    """Grepl-Maday-Nguyen-Patera 2007 function on [0,1]^2 x [-1,-0.01]^2 (spec §2.3)."""
+    """Grepl-Maday-Nguyen-Patera 2007 function on [0,1]^2 x [-1,-0.01]^2."""
     x = np.linspace(0, 1, n_x)
     X = np.stack(np.meshgrid(x, x, indexing="ij"), -1).reshape(-1, 2)
     m = np.linspace(-1, -0.01, n_mu)
@@ -29,7 +30,7 @@ def grepl_snapshots(n_x: int = 20, n_mu: int = 10) -> np.ndarray:
 
 
 def shifted_snapshots(n_x=200, n_y=150):
-    """f(x, y) = ((x - y - 2)^2 + 0.3)^(-1/2), the spec §1.1 identity example."""
+    """f(x, y) = ((x - y - 2)^2 + 0.3)^(-1/2), the identity example of claim A-1."""
     x = np.linspace(0, 1, n_x)
     y = np.linspace(0, 1, n_y)
     return ((x[:, None] - y[None, :] - 2.0) ** 2 + 0.3) ** -0.5
@@ -69,11 +70,11 @@ def _norm_arg(norm, n_x):
 @pytest.mark.parametrize("norm", NORMS)
 @pytest.mark.parametrize("complex_data", [False, True])
 def test_identities_three_forms(norm, complex_data):
-    # spec §2.4 A-1: triangular, symmetric and residual forms agree; interpolation at I and J
+    # claim A-1: triangular, symmetric and residual forms agree; interpolation at I and J
     S = shifted_snapshots()
     if complex_data:
         S = S * np.exp(1j * np.linspace(0, 3, S.shape[0]))[:, None]
-    res = eim_greedy(S, norm=_norm_arg(norm, S.shape[0]), max_terms=8)
+    res = eim_greedy(S, norm=_norm_arg(norm, S.shape[0]), max_iter=8)
     assert res.n_iter == 8
     I, J = res.points, res.params
     vals = S[I, :]
@@ -104,7 +105,7 @@ def test_identities_three_forms(norm, complex_data):
 def test_matches_brute_force(norm):
     S = grepl_snapshots(12, 8)
     w = np.linspace(0.5, 2.0, S.shape[0])
-    res = eim_greedy(S, norm=_norm_arg(norm, S.shape[0]), max_terms=12)
+    res = eim_greedy(S, norm=_norm_arg(norm, S.shape[0]), max_iter=12)
     I, J, errs = brute_force_greedy(S, 12, norm, w)
     np.testing.assert_array_equal(res.points, I)
     np.testing.assert_array_equal(res.params, J)
@@ -112,10 +113,10 @@ def test_matches_brute_force(norm):
 
 
 def test_sup_norm_is_complete_pivoting_and_singular_value_bound():
-    # spec §1.1: with the sup norm (i_k, j_k) is the global max-abs entry of R^(k-1), and
+    # paper A Eqs. (1a)/(1b): with the sup norm (i_k, j_k) is the global max-abs entry of R^(k-1), and
     # eps_k >= sigma_{k+1}(S) / sqrt(N_x N_y)
     S = grepl_snapshots(10, 8)
-    res = eim_greedy(S, max_terms=15)
+    res = eim_greedy(S, max_iter=15)
     R = S.copy()
     for k, (i, j) in enumerate(zip(res.points, res.params)):
         a, c = np.unravel_index(np.argmax(np.abs(R)), R.shape)
@@ -128,15 +129,15 @@ def test_sup_norm_is_complete_pivoting_and_singular_value_bound():
 
 def test_status_and_stopping():
     S = grepl_snapshots(12, 8)
-    r = eim_greedy(S, tol=1e-6)
-    assert r.status is EIMStatus.TOLERANCE and r.success
+    r = eim_greedy(S, atol=1e-6)
+    assert r.status is EIMStatus.CONVERGED and r.success
     assert r.errors[-1] <= 1e-6 < r.errors[-2]
     r = eim_greedy(S, rtol=1e-4)
-    assert r.status is EIMStatus.TOLERANCE and r.errors[-1] <= 1e-4 * r.errors[0]
-    r = eim_greedy(S, tol=1e-14, max_terms=3)
-    assert r.status is EIMStatus.TOL_NOT_REACHED and not r.success and r.n_iter == 3
-    r = eim_greedy(S, max_terms=3)
-    assert r.status is EIMStatus.MAX_TERMS and r.success
+    assert r.status is EIMStatus.CONVERGED and r.errors[-1] <= 1e-4 * r.errors[0]
+    r = eim_greedy(S, atol=1e-14, max_iter=3)
+    assert r.status is EIMStatus.MAX_ITER and not r.success and r.n_iter == 3
+    r = eim_greedy(S, max_iter=3)
+    assert r.status is EIMStatus.COMPLETED and r.success
     # rank-deficient snapshots: the greedy stops at the rank (zero pivot or exhausted)
     rng = np.random.default_rng(1)
     low = rng.standard_normal((40, 3)) @ rng.standard_normal((3, 25))
@@ -157,8 +158,8 @@ def test_streaming_matches_in_memory():
         return S[:, idx]
 
     for norm in ("sup", "l2"):
-        a = eim_greedy(S, norm=norm, tol=1e-7)
-        b = eim_greedy_streaming(columns, S.shape[1], norm=norm, tol=1e-7, batch_size=17)
+        a = eim_greedy(S, norm=norm, atol=1e-7)
+        b = eim_greedy_streaming(columns, S.shape[1], norm=norm, atol=1e-7, batch_size=17)
         np.testing.assert_array_equal(a.points, b.points)
         np.testing.assert_array_equal(a.params, b.params)
         np.testing.assert_allclose(a.errors, b.errors, rtol=1e-6, atol=1e-13 * a.errors[0])
@@ -169,7 +170,7 @@ def test_streaming_matches_in_memory():
 
 
 def test_stabilised_streaming_reduces_triangularity_error():
-    # paper F diagnosis (spec §7.4): the interpolation-form greedy loses the zeros of B's upper
+    # paper F diagnosis: the interpolation-form greedy loses the zeros of B's upper
     # part once pivots are small; re-interpolation restores them
     x = np.linspace(0, 1, 300)
     mu = np.linspace(1, 2, 120)
@@ -192,7 +193,7 @@ def test_pymor_cross_check():
     m1, m2 = np.meshgrid(np.linspace(-1, -0.01, 10), np.linspace(0.01, 1, 10), indexing="ij")
     S = 1 / np.sqrt((x[:, None] - m1.ravel()[None, :]) ** 2 + m2.ravel()[None, :] ** 2)
     dofs, _, data = ei_greedy(NumpyVectorSpace.from_numpy(S), error_norm="sup", atol=1e-8)
-    res = eim_greedy(S, tol=1e-8)
+    res = eim_greedy(S, atol=1e-8)
     np.testing.assert_array_equal(res.points, np.asarray(dofs))
     n = len(data["errors"])
     # the residual carries absolute round-off ~ eps * max|S| (pyMOR scales by a reciprocal, we
@@ -232,10 +233,10 @@ def test_backend_agreement(backend, problem):
     S, norm = problem
     w = _norm_arg(norm, S.shape[0])
     with use_backend("numpy"):
-        ref = eim_greedy(S, norm=w, tol=1e-9 * np.abs(S).max())
+        ref = eim_greedy(S, norm=w, atol=1e-9 * np.abs(S).max())
         ref_eval = eim_evaluate(ref, S[ref.points])
     Sb = backend.asarray(S)
-    res = eim_greedy(Sb, norm=w, tol=1e-9 * np.abs(S).max())
+    res = eim_greedy(Sb, norm=w, atol=1e-9 * np.abs(S).max())
     np.testing.assert_array_equal(res.points, ref.points)
     np.testing.assert_array_equal(res.params, ref.params)
     np.testing.assert_allclose(res.errors, ref.errors, rtol=1e-9, atol=1e-13 * ref.errors[0])
@@ -276,13 +277,61 @@ def test_numba_twin_matches_reference_bitwise():
             np.testing.assert_allclose(twin[3], ref[3], rtol=tol, atol=0 if tol == 0 else 1e-14 * ref[3].max())
 
 
+@pytest.mark.parametrize("shape", [(25, 17), (2000, 40), (3, 40000), (1, 1)])
+def test_numpy_twin_matches_reference_bitwise(shape):
+    # the blocked twin runs the reference's operations: bit for bit, every norm, real and complex
+    from refimpl.backends import get_kernel
+    from refimpl.eim.greedy import greedy_step
+
+    twin_step = get_kernel("eim.greedy_step", "numpy")
+    assert twin_step is not greedy_step.reference
+    rng = np.random.default_rng(5)
+    n_x, n_y = shape
+    for dtype in (np.float64, np.complex128):
+        R = rng.standard_normal(shape).astype(dtype)
+        if dtype == np.complex128:
+            R = R + 1j * rng.standard_normal(shape)
+        w = rng.uniform(0.5, 2.0, n_x)
+        i, j = n_x // 2, n_y // 3
+        for code in (0, 1, 2):
+            ref = greedy_step.reference(R.copy(), i, j, code, w)
+            twin = twin_step(R.copy(), i, j, code, w)
+            for a, b in zip(twin, ref):
+                np.testing.assert_array_equal(a, b)
+
+
+def test_numpy_twin_greedy_agrees_with_reference_ties_included():
+    from refimpl.backends import _kernels
+
+    key = ("eim.greedy_step", "numpy")
+    _kernels.get_kernel(*key)
+    twin = _kernels._TWINS[key]
+    x = np.linspace(0, 1, 120)
+    problems = [
+        shifted_snapshots(60, 40),
+        np.hstack([shifted_snapshots(60, 20)] * 2),  # every column twice: exact column ties
+        np.exp(2j * np.pi * np.outer(x, np.arange(1, 9))),  # plane waves: |S| = 1 everywhere
+        np.array([[1.0, 3.0, 3.0], [-3.0, 1.0, 1.0], [0.5, 0.5, 0.5]]),
+    ]
+    for S in problems:
+        with_twin = eim_greedy(S, atol=1e-9 * np.abs(S).max())
+        del _kernels._TWINS[key]
+        try:
+            ref = eim_greedy(S, atol=1e-9 * np.abs(S).max())
+        finally:
+            _kernels._TWINS[key] = twin
+        np.testing.assert_array_equal(with_twin.points, ref.points)
+        np.testing.assert_array_equal(with_twin.params, ref.params)
+        np.testing.assert_array_equal(with_twin.errors, ref.errors)
+
+
 def test_ties_take_first_index(backend):
     # two identical columns and two rows of equal modulus: the first index wins on every backend
     S = np.array([[1.0, 3.0, 3.0], [-3.0, 1.0, 1.0], [0.5, 0.5, 0.5]])
-    res = eim_greedy(backend.asarray(S), max_terms=1)
+    res = eim_greedy(backend.asarray(S), max_iter=1)
     assert res.params[0] == 0 and res.points[0] == 1  # |−3| at (1, 0) comes before (0, 1) column-wise
     S2 = np.array([[2.0, -2.0], [2.0, 1.0]])
-    res = eim_greedy(backend.asarray(S2), max_terms=1)
+    res = eim_greedy(backend.asarray(S2), max_iter=1)
     assert (res.params[0], res.points[0]) == (0, 0)
 
 
@@ -298,10 +347,16 @@ def test_ties_take_first_index(backend):
         (np.array([[1.0, np.inf], [0.0, 1.0]]), {}, ValueError, "finite"),
         (np.zeros((0, 3)), {}, ValueError, "at least"),
         (np.ones(4), {}, ValueError, "2-D"),
-        (np.eye(3), {"tol": 0.0}, ValueError, "tol"),
-        (np.eye(3), {"tol": -1.0}, ValueError, "tol"),
+        (np.eye(3), {"atol": 0.0}, ValueError, "atol"),
+        (np.eye(3), {"atol": -1.0}, ValueError, "atol"),
         (np.eye(3), {"rtol": 0.0}, ValueError, "rtol"),
-        (np.eye(3), {"max_terms": 0}, ValueError, "max_terms"),
+        (np.eye(3), {"rtol": 90}, ValueError, r"rtol must be in \(0, 1\)"),  # issue 10 item 9
+        (np.eye(3), {"rtol": 1.0}, ValueError, "rtol"),
+        (np.eye(3), {"callback": 3}, TypeError, "callback"),
+        (np.eye(3), {"stabilise": "yes"}, TypeError, "stabilise"),
+        (np.eye(3), {"floor_factor": 0}, ValueError, "floor_factor"),
+        ([[1.0, 2.0], [3.0, 5.0]], {"max_iter": 0}, ValueError, "max_iter"),  # plain lists accepted
+        (np.eye(3), {"max_iter": 0}, ValueError, "max_iter"),
         (np.eye(3), {"norm": "frobenius"}, ValueError, "norm"),
         (np.eye(3), {"norm": np.array([1.0, -1.0, 1.0])}, ValueError, "positive"),
         (np.eye(3), {"norm": np.ones(4)}, ValueError, "shape"),
@@ -314,8 +369,50 @@ def test_bad_input(S, kwargs, exc, match):
         eim_greedy(S, **kwargs)
 
 
+def test_plain_lists_accepted():
+    res = eim_greedy([[1.0, 2.0], [3.0, 5.0]])
+    assert res.n_iter == 2
+    vals = [[1.0, 3.0][i] for i in res.points]  # column 0 at the selected points, as a list
+    np.testing.assert_allclose(eim_evaluate(res, vals), [1.0, 3.0])
+
+
+def test_callback_stops_and_sees_the_state():
+    S = shifted_snapshots(30, 20)
+    seen = []
+
+    def cb(state):
+        seen.append((state.iteration, state.point, state.param, state.error))
+        return state.iteration == 3
+
+    r = eim_greedy(S, callback=cb)
+    assert r.status is EIMStatus.CALLBACK and r.success and r.n_iter == 3 and len(r.errors) == 4
+    assert [s[0] for s in seen] == [1, 2, 3] and [s[1] for s in seen] == list(r.points)
+    ref = eim_greedy(S, max_iter=3)
+    np.testing.assert_array_equal(r.errors, ref.errors)
+    rs = eim_greedy_streaming(lambda idx: S[:, idx], S.shape[1], callback=cb)
+    assert rs.status is EIMStatus.CALLBACK and rs.n_iter == 3 and len(rs.errors) == 4
+
+
+def test_results_of_the_wrong_type_are_rejected():
+    for f in (eim_evaluate, eim_evaluate_symmetric, eim_interpolate_newton):
+        with pytest.raises(TypeError, match="result must be a EIMResult"):
+            f(None, np.ones(3))
+
+
+def test_pivots_are_read_before_the_in_place_update(backend):
+    # issue 9 item 1: on torch R[i, j] is a view; read after the update it was 0 for every pivot
+    S = shifted_snapshots(40, 30)
+    ref = eim_greedy(S, max_iter=6)
+    res = eim_greedy(backend.asarray(S), max_iter=6)
+    assert np.all(np.abs(res.pivots) > 0)
+    np.testing.assert_allclose(res.pivots, ref.pivots, rtol=1e-12)
+    np.testing.assert_allclose(np.diag(to_numpy(res.upper)), ref.pivots, rtol=1e-9, atol=1e-14 * np.abs(S).max())
+    rs = eim_greedy_streaming(lambda idx: backend.asarray(S[:, idx]), S.shape[1], max_iter=6)
+    np.testing.assert_allclose(rs.pivots, ref.pivots, rtol=1e-6, atol=1e-14 * np.abs(S).max())
+
+
 def test_bad_evaluate_values():
-    res = eim_greedy(shifted_snapshots(30, 20), max_terms=4)
+    res = eim_greedy(shifted_snapshots(30, 20), max_iter=4)
     with pytest.raises(ValueError, match="one value per selected point"):
         eim_evaluate(res, np.ones(5))
     with pytest.raises(ValueError, match="finite"):
@@ -339,9 +436,9 @@ def test_streaming_backend_agreement(backend, problem, batch):
     w = _norm_arg(norm, S.shape[0])
     tol = 1e-6 * np.abs(S).max()
     with use_backend("numpy"):
-        ref = eim_greedy_streaming(lambda idx: S[:, idx], S.shape[1], norm=w, tol=tol, batch_size=batch)
+        ref = eim_greedy_streaming(lambda idx: S[:, idx], S.shape[1], norm=w, atol=tol, batch_size=batch)
     Sb = backend.asarray(S)
-    res = eim_greedy_streaming(lambda idx: backend.asarray(S[:, idx]), S.shape[1], norm=w, tol=tol,
+    res = eim_greedy_streaming(lambda idx: backend.asarray(S[:, idx]), S.shape[1], norm=w, atol=tol,
                                batch_size=batch)
     np.testing.assert_array_equal(res.points, ref.points)
     np.testing.assert_array_equal(res.params, ref.params)

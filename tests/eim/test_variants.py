@@ -47,7 +47,7 @@ def shifted(n_x=120, n_y=90):
 
 def test_rectangular_broken_sensor_exact_and_min_norm():
     S = shifted()
-    res = eim_greedy(S, max_terms=8)
+    res = eim_greedy(S, max_iter=8)
     for r in (0, 3, 7):
         rect = eim_rectangular(res, drop_points=[r])
         assert rect.cross_matrix.shape == (7, 8)
@@ -58,7 +58,7 @@ def test_rectangular_broken_sensor_exact_and_min_norm():
         # the coefficient is the minimum-norm solution: compare with NumPy's SVD lstsq
         C_ref = np.linalg.lstsq(rect.cross_matrix, vals, rcond=None)[0]
         np.testing.assert_allclose(approx, rect.fields @ C_ref, atol=1e-9)
-        # ordering of spec A-3: keeping the orphaned field is not worse than dropping both
+        # ordering of claim A-3: keeping the orphaned field is not worse than dropping both
         square = eim_rectangular(res, drop_points=[r], drop_params=[r])
         err_sq = np.abs(eim_rectangular_evaluate(square, S[square.points]) - S).max()
         assert np.abs(approx - S).max() <= err_sq * (1 + 1e-6)
@@ -66,7 +66,7 @@ def test_rectangular_broken_sensor_exact_and_min_norm():
 
 def test_rectangular_oversampled_is_least_squares():
     S = shifted()
-    res = eim_greedy(S, max_terms=6)
+    res = eim_greedy(S, max_iter=6)
     extra = [5, 50, 100]
     rect = eim_rectangular(res, add_points=extra)
     vals = S[rect.points]
@@ -80,7 +80,7 @@ def test_rectangular_oversampled_is_least_squares():
 
 def test_rectangular_square_equals_triangular():
     S = shifted()
-    res = eim_greedy(S, max_terms=6)
+    res = eim_greedy(S, max_iter=6)
     rect = eim_rectangular(res)
     from refimpl.eim import eim_evaluate
 
@@ -89,7 +89,7 @@ def test_rectangular_square_equals_triangular():
 
 
 def test_rectangular_bad_input():
-    res = eim_greedy(shifted(), max_terms=4)
+    res = eim_greedy(shifted(), max_iter=4)
     with pytest.raises(ValueError, match="drop_points"):
         eim_rectangular(res, drop_points=[4])
     with pytest.raises(ValueError, match="at least one"):
@@ -108,10 +108,10 @@ def test_rectangular_backend_agreement(backend, seed, drop):
     rng = np.random.default_rng(seed)
     S = (rng.standard_normal((30, 5)) * np.logspace(0, -3, 5)) @ rng.standard_normal((5, 20))
     with use_backend("numpy"):
-        res = eim_greedy(S, max_terms=5)
+        res = eim_greedy(S, max_iter=5)
         rect = eim_rectangular(res, drop_points=[drop])
         ref = eim_rectangular_evaluate(rect, S[rect.points])
-    rb = eim_rectangular(eim_greedy(backend.asarray(S), max_terms=5), drop_points=[drop])
+    rb = eim_rectangular(eim_greedy(backend.asarray(S), max_iter=5), drop_points=[drop])
     vals = backend.asarray(S[rect.points])
     assert_backend_agrees(eim_rectangular_evaluate(rb, vals), ref, rtol=1e-8, atol=1e-10, like=vals)
 
@@ -120,7 +120,7 @@ def test_rectangular_backend_agreement(backend, seed, drop):
 
 
 def test_matrix_eim_affine_family_is_exact():
-    # spec B-2: an affine family with Q linearly independent theta_q stops at M = Q, and the
+    # claim B-2: an affine family with Q linearly independent theta_q stops at M = Q, and the
     # weights reproduce theta: sum_m beta_m theta(mu_m) = theta(mu)
     rng = np.random.default_rng(0)
     n = 30
@@ -142,10 +142,10 @@ def test_matrix_eim_affine_family_is_exact():
 @pytest.mark.parametrize("symmetric", [False, True])
 @pytest.mark.parametrize("dense", [False, True])
 def test_matrix_eim_nonaffine_diffusion(symmetric, dense):
-    # spec B-1 row M = 8 (measured 1.9e-5 on 50 random mu): within a factor 3
+    # claim B-1 (prototype table) row M = 8 (measured 1.9e-5 on 50 random mu): within a factor 3
     train = np.linspace(0, 20, 200)
     asm = (lambda mu: nonaffine_diffusion(mu, 60).toarray()) if dense else (lambda mu: nonaffine_diffusion(mu, 60))
-    meim = matrix_eim(asm, train, max_terms=8, symmetric=symmetric)
+    meim = matrix_eim(asm, train, max_iter=8, symmetric=symmetric)
     if symmetric:
         assert np.all(meim.rows <= meim.cols)
     worst = 0.0
@@ -161,9 +161,9 @@ def test_matrix_eim_nonaffine_diffusion(symmetric, dense):
 
 
 def test_matrix_eim_reduced_equals_intrusive():
-    # spec D-2: sum_m beta_m V* A_m V == V* (sum_m beta_m A_m) V
+    # claim D-2: sum_m beta_m V* A_m V == V* (sum_m beta_m A_m) V
     train = np.linspace(0, 20, 50)
-    meim = matrix_eim(lambda mu: nonaffine_diffusion(mu, 80), train, max_terms=6)
+    meim = matrix_eim(lambda mu: nonaffine_diffusion(mu, 80), train, max_iter=6)
     V = np.linalg.qr(np.random.default_rng(1).standard_normal((80, 5)))[0]
     red = matrix_eim_reduce(meim, V)
     A = nonaffine_diffusion(7.3, 80)
@@ -176,8 +176,8 @@ def test_matrix_eim_reduced_equals_intrusive():
 def test_matrix_eim_backend_agreement(backend):
     train = np.linspace(0, 20, 40)
     with use_backend("numpy"):
-        ref = matrix_eim(lambda mu: nonaffine_diffusion(mu, 40), train, max_terms=6)
-    res = matrix_eim(lambda mu: nonaffine_diffusion(mu, 40), train, max_terms=6)
+        ref = matrix_eim(lambda mu: nonaffine_diffusion(mu, 40), train, max_iter=6)
+    res = matrix_eim(lambda mu: nonaffine_diffusion(mu, 40), train, max_iter=6)
     np.testing.assert_array_equal(res.rows, ref.rows)
     np.testing.assert_array_equal(res.params, ref.params)
     np.testing.assert_allclose(res.upper, ref.upper, rtol=1e-10, atol=1e-14)
@@ -227,7 +227,7 @@ def test_logdet_and_inverse_eim_accuracy_and_bound():
         exact = np.linalg.slogdet(A)[1]
         err = abs(p.value - exact)
         assert err <= 1e-4 * abs(exact)
-        assert p.bound >= err  # spec C-2: the computable bound dominates the error
+        assert p.bound >= err  # claim C-2: the computable bound dominates the error
         q = inv.predict(mu)
         x = np.linalg.solve(A, b)
         assert np.linalg.norm(q.value - x) <= 1e-2 * np.linalg.norm(x)
@@ -350,3 +350,138 @@ def test_logdet_and_nirb_backend_agreement(backend):
     np.testing.assert_array_equal(m_out.operator.rows, m_ref.operator.rows)
     np.testing.assert_array_equal(np.asarray(m_out.rhs.points), np.asarray(m_ref.rhs.points))
     np.testing.assert_allclose(m_out.reduced_operators, m_ref.reduced_operators, rtol=1e-10, atol=1e-14)
+
+
+# --------------------------------------------------------------------------------------------
+# conventions and bad input (issue 9)
+# --------------------------------------------------------------------------------------------
+
+
+def test_every_public_name_declares_its_capabilities():
+    import refimpl.eim
+    from refimpl.backends import capability_table
+
+    table = capability_table()
+    names = [f"refimpl.eim.{n}" for n in refimpl.eim.__all__ if f"refimpl.eim.{n}" in table]
+    assert names and not [n for n in names if "undeclared" in table[n].values()]
+
+
+def test_direct_sum_returns_in_the_callers_library():
+    torch = pytest.importorskip("torch")
+    from refimpl.eim import direct_sum
+
+    rng = np.random.default_rng(0)
+    P = rng.uniform(0, 1, (20, 3))
+    q = rng.standard_normal(20)
+    out = direct_sum(torch.tensor(P), torch.tensor(P), torch.tensor(q))
+    assert isinstance(out, torch.Tensor)
+    np.testing.assert_allclose(out.numpy(), direct_sum(P, P, q), rtol=1e-14)
+
+
+def _bad_cases():
+    from refimpl.eim import (
+        direct_sum,
+        dual_norm_classical,
+        dual_norm_eim,
+        dual_norm_eim_offline,
+        eifmm,
+        eim_rectangular,
+        far_field_eim,
+        logdet_eim,
+        matrix_eim_assemble,
+        matrix_eim_weights,
+        monomial_exponents,
+        nonintrusive_rb,
+        nonintrusive_rb_solve,
+    )
+
+    P = np.random.default_rng(0).uniform(0, 1, (10, 3))
+    q = np.ones(10)
+    sym = np.eye(4) * 3
+    nonsym = sym + np.triu(np.ones((4, 4)), 1)
+    D = np.diag([1.0, 0, 0, 0])
+    return [
+        (lambda: direct_sum(P, P, q, block=-1), ValueError, "block"),
+        (lambda: far_field_eim("bogus", 1.0, tol_abs=1e-3), ValueError, "kernel"),
+        (lambda: far_field_eim("laplace", 1.0, tol_abs=1e-3, max_rank=0), ValueError, "max_rank"),
+        (lambda: eim_rectangular(eim_greedy(shifted(), max_iter=4), drop_points=[1.5]), ValueError, "drop_points"),
+        (lambda: eim_rectangular(None), TypeError, "result must be a EIMResult"),
+        (lambda: logdet_eim(nonsym, [D], lambda mu: [mu], [0.1, 0.5], degree=2), ValueError, "A0 must be symmetric"),
+        (lambda: logdet_eim(sym, [D], lambda mu: [mu, mu], [0.1, 0.5], degree=2), ValueError, "one coefficient per term"),
+        (lambda: dual_norm_classical(np.eye(2), [np.nan, 1.0]), ValueError, "gamma"),
+        (lambda: dual_norm_classical(np.full((2, 2), np.nan), [1.0, 1.0]), ValueError, "G"),
+        (lambda: dual_norm_eim(None, [1.0]), TypeError, "model must be a DualNormEIM"),
+        (lambda: dual_norm_eim_offline(np.eye(3), np.eye(3), floor_factor=0), ValueError, "floor_factor"),
+        (lambda: monomial_exponents(2, 10**5), ValueError, "at most 200000"),
+        (lambda: monomial_exponents(0, 2), ValueError, "Q"),
+        (lambda: eifmm(P, P, q, depth=7), ValueError, "depth must be at most 6"),
+        (lambda: nonintrusive_rb(lambda k: np.eye(3), lambda k: np.ones(3), [1.0, 2.0], n_basis=0), ValueError, "n_basis"),
+        (lambda: nonintrusive_rb_solve(None, [1.0], [1.0]), TypeError, "model must be a NonIntrusiveRB"),
+        (lambda: matrix_eim_weights(None, [1.0]), TypeError, "meim must be a MatrixEIM"),
+        (lambda: matrix_eim_assemble(None, [1.0]), TypeError, "meim must be a MatrixEIM"),
+    ]
+
+
+@pytest.mark.parametrize("case", range(18))
+def test_bad_input_is_rejected_clearly(case):
+    call, exc, match = _bad_cases()[case]
+    with pytest.raises(exc, match=match):
+        call()
+
+
+def test_matrix_eim_assemble_rejects_extra_weights_and_accepts_lists():
+    mats = [sp.random(6, 6, density=0.3, random_state=k, format="csr") + sp.eye(6) for k in range(2)]
+    meim = matrix_eim(lambda mu: mats[0] + mu * mats[1], [0.0, 1.0, 2.0])
+    M = len(meim.params)
+    with pytest.raises(ValueError, match=f"beta must have shape \\({M},\\)"):
+        matrix_eim_assemble(meim, [1.0] * (M + 1))
+    assert matrix_eim_assemble(meim, [1.0] * M).shape == (6, 6)
+
+
+def test_rb_greedy_stops_at_the_numerical_rank():
+    rng = np.random.default_rng(0)
+    U = rng.standard_normal((30, 3)) @ rng.standard_normal((3, 12))
+    V, sel, errs = rb_greedy(U, max_basis=8)
+    assert V.shape[1] == 3 and sel.size == 3
+
+
+def test_host_drivers_return_in_the_callers_library():
+    torch = pytest.importorskip("torch")
+    from refimpl.eim import affine_limit_eim, affine_limit_weights, matrix_eim_reduced_operator
+
+    train = np.linspace(0, 20, 30)
+    meim = matrix_eim(lambda mu: nonaffine_diffusion(mu, 40), train, max_iter=6)
+    s = np.asarray(nonaffine_diffusion(3.3, 40)[meim.rows, meim.cols]).ravel()
+    beta = matrix_eim_weights(meim, torch.tensor(s))
+    assert isinstance(beta, torch.Tensor)
+    np.testing.assert_allclose(beta.numpy(), matrix_eim_weights(meim, s), rtol=1e-14)
+    red = np.random.default_rng(0).standard_normal((len(meim.params), 3, 3))
+    assert isinstance(matrix_eim_reduced_operator(red, beta), torch.Tensor)
+    model = affine_limit_eim(lambda mu: [mu, mu**2], list(np.linspace(0, 1, 10)), degree=2)
+    b, r = affine_limit_weights(model, torch.tensor([0.3, 0.09]))
+    assert isinstance(b, torch.Tensor) and isinstance(r, torch.Tensor)
+
+
+def test_more_bad_input_from_the_fuzz_findings():
+    from refimpl.eim import (
+        affine_limit_eim,
+        affine_residual_terms,
+        dual_norm_classical_offline,
+        eim_greedy_streaming,
+        far_field_eim,
+    )
+
+    with pytest.raises(ValueError, match="X must be symmetric positive definite"):
+        dual_norm_classical_offline(np.eye(3), -np.eye(3))
+    with pytest.raises(ValueError, match="X must have shape"):
+        dual_norm_classical_offline(np.eye(3), np.eye(4))
+    with pytest.raises(TypeError, match="theta must be callable"):
+        affine_limit_eim(None, [0.1, 0.2], degree=2)
+    with pytest.raises(ValueError, match=r"A_terms\[0\] must have shape"):
+        affine_residual_terms([np.eye(4)], [np.ones(3)], np.ones((3, 2)))
+    with pytest.raises(TypeError, match="columns must be callable"):
+        eim_greedy_streaming(None, 5)
+    with pytest.raises(ValueError, match="tol_abs"):
+        far_field_eim("laplace", 1.0, tol_abs=-1.0)
+    with pytest.raises(ValueError, match="n_cell must be at most"):
+        far_field_eim("laplace", 1.0, tol_abs=1e-3, n_cell=10**6)

@@ -6,7 +6,7 @@ import numpy as np
 
 
 def grepl_snapshots(n_x: int = 40, n_mu: int = 20) -> np.ndarray:
-    """g(x; mu) = |x - mu|^{-1}, x in [0,1]^2 (n_x^2 grid), mu in [-1,-0.01]^2 (n_mu^2 grid), spec §2.3."""
+    """g(x; mu) = |x - mu|^{-1}, x in [0,1]^2 (n_x^2 grid), mu in [-1,-0.01]^2 (n_mu^2 grid): the Grepl-type test family of the EIM literature."""
     x = np.linspace(0, 1, n_x)
     X = np.stack(np.meshgrid(x, x, indexing="ij"), -1).reshape(-1, 2)
     m = np.linspace(-1, -0.01, n_mu)
@@ -15,7 +15,7 @@ def grepl_snapshots(n_x: int = 40, n_mu: int = 20) -> np.ndarray:
 
 
 def shifted_snapshots(n_x: int = 200, n_y: int = 150) -> np.ndarray:
-    """f(x, y) = ((x - y - 2)^2 + 0.3)^{-1/2} on a 200 x 150 grid of [0,1]^2 (spec §1.1, §2.2)."""
+    """f(x, y) = ((x - y - 2)^2 + 0.3)^{-1/2} on a 200 x 150 grid of [0,1]^2 (a smooth, fast-decaying test family)."""
     x = np.linspace(0, 1, n_x)
     y = np.linspace(0, 1, n_y)
     return ((x[:, None] - y[None, :] - 2.0) ** 2 + 0.3) ** -0.5

@@ -9,7 +9,7 @@ import numpy as np
 from refimpl.eim import direct_sum, eifmm, eim_greedy
 from refimpl.eim.eifmm import _pair_kernel, _training_sets
 
-from .._claims import ClaimContext, Outcome, claim, pyplot
+from .._claims import ClaimContext, Outcome, Target, claim, pyplot
 
 
 def _chebyshev_error(X, Y, p, h=1.0):
@@ -36,9 +36,11 @@ def _chebyshev_error(X, Y, p, h=1.0):
     id="E-1",
     family="eim",
     title="EIM far-field rank <= tensor-Chebyshev points at equal max-abs accuracy (1/r)",
-    reference="paper E abstract (EIM instead of Chebyshev) [V]; spec §6.4 E-1 [measured: 63 / 197 ranks]",
-    target="rank <= p^3 of the first Chebyshev grid reaching tol, and >= the SVD lower bound (tol 1e-3, 1e-6; quick: 1e-3)",
+    reference="paper E abstract (EIM instead of Chebyshev interpolation) [V]; our prototype measured ranks 63 / 197",
+    target=Target.equal(0, label="tolerances (1e-3, 1e-6; quick: 1e-3) where the EIM rank exceeds the first "
+                                 "Chebyshev p^3 reaching tol or falls below the SVD lower bound"),
     source="design",
+    seconds=(7.0, 30.0),
 )
 def e1_rank(ctx: ClaimContext) -> Outcome:
     n_cell, n_far = (6, 3) if ctx.quick else (8, 5)
@@ -46,20 +48,20 @@ def e1_rank(ctx: ClaimContext) -> Outcome:
     K = _pair_kernel("laplace", X, Y, 1.0)
     kmax = np.abs(K).max()
     tols = (1e-3,) if ctx.quick else (1e-3, 1e-6)
-    res = eim_greedy(K, tol=min(tols) * kmax)
+    res = eim_greedy(K, atol=min(tols) * kmax)
     rel = np.asarray(res.errors) / kmax
     sv = np.linalg.svd(K, compute_uv=False)
     cheb = {p: _chebyshev_error(X, Y, p) for p in range(2, 9 if ctx.quick else 10)}
-    ok, cells = True, []
+    violations, cells = 0, []
     for tol in tols:
         rank = int(np.argmax(rel <= tol))
         p_ok = [p for p, e in cheb.items() if e <= tol]
         n_cheb = p_ok[0] ** 3 if p_ok else None
         lower = int(np.argmax(sv[1:] <= np.sqrt(K.size) * tol * kmax)) if np.any(sv[1:] <= np.sqrt(K.size) * tol * kmax) else len(sv)
-        ok &= rank >= lower and (n_cheb is None or rank <= n_cheb)
+        violations += int(not (rank >= lower and (n_cheb is None or rank <= n_cheb)))
         cells.append(f"tol {tol:g}: EIM {rank}, Chebyshev {n_cheb if n_cheb else '>' + str(max(cheb) ** 3)}, "
                      f"SVD bound {lower}")
-    return Outcome(measured="; ".join(cells), passed=ok,
+    return Outcome(measured=violations, text="; ".join(cells),
                    detail=f"cell grid {n_cell}^3, far field 316 cells x {n_far}^3 points (grids include cell faces)")
 
 
@@ -67,9 +69,12 @@ def e1_rank(ctx: ClaimContext) -> Outcome:
     id="E-2",
     family="eim",
     title="EIFMM error control: relative l2 error <= 10 tol, built-in estimate reliable",
-    reference="paper E abstract (built-in error estimation) [V]; spec §6.4 E-2 [design target]",
-    target="rel. l2 error <= 10 tol and estimate >= error at every target (full: N = 2e4, tol 1e-3/1e-6; quick: N = 3000, 1e-3)",
+    reference="paper E abstract (built-in error estimation) [V]; the factor 10 and the per-target reliability are "
+              "our design targets (full: N = 2e4, tol 1e-3/1e-6; quick: N = 3000, 1e-3)",
+    target={"error/tol": Target.at_most(10, label="max rel. l2 error / tol"),
+            "unreliable targets": Target.equal(0, label="targets where the estimate is below the error")},
     source="design",
+    seconds=(5.0, 120.0),
 )
 def e2_error(ctx: ClaimContext) -> Outcome:
     rng = ctx.rng(0)
@@ -77,27 +82,31 @@ def e2_error(ctx: ClaimContext) -> Outcome:
     y = rng.uniform(0, 1, (N, 3))
     q = rng.standard_normal(N)
     ref = direct_sum(y, y, q)
-    ok, cells = True, []
-    for tol in ((1e-3,) if ctx.quick else (1e-3, 1e-6)):
+    worst, unreliable, cells = 0.0, 0, []
+    tols = (1e-3,) if ctx.quick else (1e-3, 1e-6)
+    for n_done, tol in enumerate(tols):
+        ctx.progress(n_done, len(tols), "tolerances")
         kw = dict(n_cell=6, n_far=3) if ctx.quick else {}
         r = eifmm(y, y, q, tol=tol, **kw)
         err = np.abs(np.asarray(r.potential) - ref)
         rel = float(np.linalg.norm(err) / np.linalg.norm(ref))
-        reliable = bool(np.all(r.estimate >= err))
+        unreliable += int(np.sum(np.asarray(r.estimate) < err))
         eff = float(np.linalg.norm(r.estimate) / np.linalg.norm(err))
-        ok &= rel <= 10 * tol and reliable
+        worst = max(worst, rel / tol)
         cells.append(f"tol {tol:g}: err {rel:.1e}, estimate/err {eff:.0f}, ranks {r.ranks}")
-    return Outcome(measured="; ".join(cells), passed=ok, detail=f"N={N} uniform in the unit cube, 1/r, sigma ~ N(0,1)")
+    return Outcome(measured={"error/tol": worst, "unreliable targets": unreliable}, text="; ".join(cells),
+                   detail=f"N={N} uniform in the unit cube, 1/r, sigma ~ N(0,1)")
 
 
 @claim(
     id="E-3",
     family="eim",
     title="EIFMM time vs N: log-log slope < 1.3 from 1e4 to 1e5; crossover with direct summation",
-    reference="paper E (FMM complexity) [V outline]; spec §6.4 E-3 [design target: trend check]",
-    target="slope of evaluation time (setup excluded) < 1.3 for N = 1e4..1e5 at tol 1e-6; crossover reported",
+    reference="paper E (FMM complexity) [V outline]; our design target (a trend check)",
+    target=Target.at_most(1.3, label="log-log slope of evaluation time (setup excluded), N = 1e4..1e5, tol 1e-6"),
     quick=False,
     source="design",
+    seconds=(0.0, 240.0),
 )
 def e3_scaling(ctx: ClaimContext) -> Outcome:
     from refimpl import available_backends, use_backend
@@ -111,7 +120,8 @@ def e3_scaling(ctx: ClaimContext) -> Outcome:
     with use_backend(name):
         warm = rng.uniform(0, 1, (500, 3))
         eifmm(warm, warm, rng.standard_normal(500), tol=1e-3, depth=2, n_cell=3, n_far=2)  # compile outside timings
-        for N in Ns:
+        for n_done, N in enumerate(Ns):
+            ctx.progress(n_done, len(Ns), "sizes")
             y = rng.uniform(0, 1, (N, 3))
             q = rng.standard_normal(N)
             t0 = time.perf_counter()
@@ -148,9 +158,9 @@ def e3_scaling(ctx: ClaimContext) -> Outcome:
         fig.savefig(path, dpi=100)
         plt.close(fig)
     return Outcome(
-        measured=f"slope {slope_eval:.2f} (total incl. setup {slope_tot:.2f}); faster than direct from "
-                 f"N={min(cross) if cross else '>1e5'}",
-        passed=slope_eval < 1.3,
+        measured=slope_eval,
+        text=f"slope {slope_eval:.2f} (total incl. setup {slope_tot:.2f}); faster than direct from "
+             f"N={min(cross) if cross else '>1e5'}",
         detail=f"{name} backend; total s {[round(t, 1) for t in t_tot]}, without setup {[round(t, 1) for t in t_eval]}, "
                f"direct s (measured N<=2e4, then N^2) {[round(t, 1) for t in t_dir_all]}; errors {[f'{e:.1e}' for e in errs]}",
     )
