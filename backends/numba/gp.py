@@ -2,7 +2,7 @@
 
 ``gp.mixture_tables`` (refimpl.gp.kernels.mixture_tables): values and θ-gradients of a spectral-mixture
 (Gaussian envelope) or Matérn-5/2 × cos (Student-t) kernel and of its first two τ-derivatives at a
-vector of lags — the inner loop of every GP-HM iteration (spec §1.3–§1.5). The reference builds
+vector of lags — the inner loop of every GP-HM iteration (the kernel values and derivatives of the GP-HM objective of Fang et al., ICLR 2024). The reference builds
 about a hundred (L, Q) temporaries; this twin fuses them into one pass over (lag, component) with the
 same closed forms (no fastmath), so results agree with the reference to a few ulps.
 """
