@@ -35,7 +35,7 @@ Notation
 The bound is evaluated as the single quotient (S_j + B)/(N_w + 1), never as
 n/(n+1)·R̂ + B/(n+1): with unit weights and 0/1 losses numerator and denominator are exact
 integers, so the comparison with alpha is exact (see :func:`refimpl.conformal.order_statistic_rank`
-and the floating-point note of the docs, :ref:`conformal-floating-point`).
+and the :ref:`floating-point note <conformal-floating-point>` of the docs).
 
 Provenance
 ----------
@@ -226,7 +226,7 @@ def crc_lambda_hat(
     """Conformal risk control threshold λ̂ (CRC; with ``weights``, non-exchangeable CRC).
 
     The comparison with alpha is exact in floating point where the textbook form is not (a bound
-    that equals alpha as a rational counts as equal): see :ref:`conformal-floating-point`.
+    that equals alpha as a rational counts as equal): see :ref:`floating-point note <conformal-floating-point>`.
 
     .. math::
 

@@ -45,7 +45,7 @@ Provenance
 MAPIE and crepes (claims C-7, C-8). [R] The exact-rational rank rule of
 :func:`order_statistic_rank` and the decimal conversion of :func:`alpha_from_confidence` are ours
 (the papers work in exact arithmetic); see the floating-point note of the docs,
-:ref:`conformal-floating-point`.
+:ref:`floating-point note <conformal-floating-point>`.
 """
 
 from __future__ import annotations
@@ -69,7 +69,7 @@ def order_statistic_rank(n: int, alpha: float) -> int:
     """Rank k = ⌈(n+1)(1-alpha)⌉ of the split-CP order statistic, free of float off-by-one errors.
 
     The textbook ``math.ceil((n + 1) * (1 - alpha))`` is wrong in floating point whenever
-    (n+1)(1-alpha) is an integer that floating point misses (see :ref:`conformal-floating-point`):
+    (n+1)(1-alpha) is an integer that floating point misses (see :ref:`floating-point note <conformal-floating-point>`):
     for n = 9, alpha = 0.7 it gives 4 instead of 3, because 1 - 0.7 = 0.30000000000000004.
     crepes' ``floor((1 - confidence)(n + 1))`` has the mirror problem (claim C-8). Here
 
@@ -181,7 +181,7 @@ def conformal_quantile(scores: Any, alpha: float, weights: Any = None) -> float:
 
     The rank is computed exactly (:func:`order_statistic_rank`); a textbook
     ⌈(n+1)(1-alpha)⌉ in floating point is wrong at integer (n+1)·alpha, see
-    :ref:`conformal-floating-point`.
+    :ref:`floating-point note <conformal-floating-point>`.
 
     Unit weights (``weights=None``, split CP; Farinhas et al. eqs. (1)-(2)):
 

@@ -258,7 +258,7 @@ def grid_lml(factors: Sequence[Array] | KronEig, Y: Array, noise: float, *, retu
     ValueError
         Shape mismatch, non-finite data, non-positive noise, indefinite factors, or an LML that is
         not representable (the data-fit term is computed in the scaled form
-        s²·(Y/s)ᵀ(K + σ²I)^{-1}(Y/s), s = max|Y|, so only a true overflow, e.g. |Y| ~ 1e200, raises).
+        s²·(Y/s)ᵀ(K + σ²I)^{-1}(Y/s), s = ``max|Y|``, so only a true overflow, e.g. ``|Y| ~ 1e200``, raises).
 
     Examples
     --------
