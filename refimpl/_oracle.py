@@ -442,6 +442,10 @@ class LogisticRegression(SmoothProblem):
         """Coordinate-wise gradient Lipschitz constants :math:`\\frac{1}{4s}\\|A_{:,i}\\|^2 + \\lambda` (host)."""
         return self._scale() * 0.25 * np.sum(self.A**2, axis=0) + self.lam
 
+    def oracle_flops(self) -> tuple[float, float]:
+        """Modelled flops of (a value and gradient, a Hessian): :math:`(4nd, 2nd^2)`."""
+        return 4.0 * self.n * self.d, 2.0 * self.n * self.d**2
+
     def subsample(self, rows: Any) -> "LogisticRegression":
         """The same problem on a subset (or multiset) of rows."""
         rows = np.asarray(rows)
@@ -516,6 +520,10 @@ class LeastSquares(SmoothProblem):
             return np.linalg.lstsq(self.A, self.b, rcond=None)[0]
         s = self._scale()
         return np.linalg.solve(s * self.A.T @ self.A + self.lam * np.eye(self.d), s * self.A.T @ self.b)
+
+    def oracle_flops(self) -> tuple[float, float]:
+        """Modelled flops of (a value and gradient, a Hessian): :math:`(4nd, 2nd^2)`."""
+        return 4.0 * self.n * self.d, 2.0 * self.n * self.d**2
 
     def subsample(self, rows: Any) -> "LeastSquares":
         """The same problem on a subset (or multiset) of rows (a mini-batch)."""

@@ -23,8 +23,13 @@ from refimpl._oracle import (
     polytope_instance,
 )
 
+from ._common import NewtonResult, NewtonStatus
 from .cubic import cubic_step
+from .lazy import lazy_newton
 
 __all__ = [
+    "NewtonResult",
+    "NewtonStatus",
     "cubic_step",
+    "lazy_newton",
 ]
