@@ -62,6 +62,7 @@ import numpy as np
 from array_api_compat import array_namespace, device
 
 from refimpl import _validate as v
+from refimpl.backends import capabilities
 
 __all__ = [
     "LeastSquares",
@@ -348,6 +349,7 @@ def _host_vector(b: Any, name: str, n: int | None = None) -> np.ndarray:
     return np.asarray(to_numpy(b), dtype=np.float64)
 
 
+@capabilities()
 class LogisticRegression(SmoothProblem):
     r"""ℓ2-regularised binary logistic regression, labels :math:`y_i \in \{-1, +1\}`.
 
@@ -452,6 +454,7 @@ class LogisticRegression(SmoothProblem):
         return LogisticRegression(self.A[rows], self.y[rows], self.lam, mean=self.mean)
 
 
+@capabilities()
 class LeastSquares(SmoothProblem):
     r"""Linear least squares :math:`f(x) = \frac{1}{s}\cdot\frac{1}{2}\|Ax - b\|^2 + \frac{\lambda}{2}\|x\|^2`.
 
@@ -531,6 +534,7 @@ class LeastSquares(SmoothProblem):
         return LeastSquares(self.A[rows], self.b[rows], self.lam, mean=self.mean)
 
 
+@capabilities()
 class Rosenbrock(SmoothProblem):
     r"""Chained Rosenbrock function :math:`f(x) = \sum_{i=1}^{d-1} 100(x_{i+1} - x_i^2)^2 + (1 - x_i)^2`.
 
@@ -595,6 +599,7 @@ class Rosenbrock(SmoothProblem):
         return diag * vec + xp.concat([off * vec[1:], zero]) + xp.concat([zero, off * vec[:-1]])
 
 
+@capabilities()
 class PolytopeFeasibility(SmoothProblem):
     r"""Polytope feasibility :math:`f(x) = \sum_{i=1}^m \max(0, a_i^\top x - b_i)^p`, :math:`p \ge 2`.
 
@@ -659,6 +664,7 @@ class PolytopeFeasibility(SmoothProblem):
         return (w * (D["A"] @ vec)) @ D["A"]
 
 
+@capabilities()
 class SeparableQuartic(SmoothProblem):
     r"""Separable quartic :math:`f(x) = \frac14\sum_i (x_i - c_i)^4 + \frac{\mu}{2}\|x\|^2`.
 
@@ -729,6 +735,7 @@ class SeparableQuartic(SmoothProblem):
 # --------------------------------------------------------------------------------------------
 
 
+@capabilities()
 def lazy_hessians_logistic(n: int = 2000, d: int = 100, *, lam: float = 1e-4, rng: Any = 0) -> LogisticRegression:
     """Synthetic ℓ2-logistic instance for the lazy-Hessian experiments (reconstructed).
 
@@ -749,6 +756,7 @@ def lazy_hessians_logistic(n: int = 2000, d: int = 100, *, lam: float = 1e-4, rn
     return LogisticRegression(A, y, lam)
 
 
+@capabilities()
 def peer_logistic(n: int = 10000, d: int = 500, *, lam: float = 1e-4) -> LogisticRegression:
     """The ℓ2-logistic instance of the scikit-learn / SciPy comparison (seed ``n + d``).
 
@@ -767,6 +775,7 @@ def peer_logistic(n: int = 10000, d: int = 500, *, lam: float = 1e-4) -> Logisti
     return LogisticRegression(X, y, lam)
 
 
+@capabilities()
 def polytope_instance(n: int = 100, m: int = 200, p: float = 3.0, *, rng: Any = 3124) -> PolytopeFeasibility:
     """Polytope feasibility instance: ``A`` (m, n) and ``b`` (m,) uniform on [−1, 1], start all-ones.
 
@@ -783,6 +792,7 @@ def polytope_instance(n: int = 100, m: int = 200, p: float = 3.0, *, rng: Any = 
     return PolytopeFeasibility(A, b, p)
 
 
+@capabilities()
 def linear_gaussian_regression(n: int = 100, d: int = 2, *, seed: int = 0) -> LeastSquares:
     r"""The linear-Gaussian regression of Burkhart (2023), §5: mean of :math:`\frac12(y_j - x_j^\top\theta)^2`.
 

@@ -25,11 +25,23 @@ from refimpl._oracle import (
 
 from ._common import NewtonResult, NewtonStatus
 from .cubic import cubic_step
+from .damped import damped_newton, stepsize_from_regularization
 from .lazy import lazy_newton
 
 __all__ = [
+    "LeastSquares",
+    "LogisticRegression",
+    "PolytopeFeasibility",
+    "Rosenbrock",
+    "SeparableQuartic",
+    "lazy_hessians_logistic",
+    "linear_gaussian_regression",
+    "peer_logistic",
+    "polytope_instance",
     "NewtonResult",
     "NewtonStatus",
     "cubic_step",
+    "damped_newton",
     "lazy_newton",
+    "stepsize_from_regularization",
 ]
