@@ -24,7 +24,9 @@ Schedules (``schedule=``)
 ``"grls"`` (gradient-regulated line search)
     :math:`\alpha_k \in (0, 1]` minimising :math:`[f(x_k - \alpha n_k) - f(x_k)] / (\|\nabla f(x_k - \alpha n_k)\|^*_{x_k})^2`
     (dual norm at :math:`x_k`: the same factorisation), by golden-section search plus the end point 1;
-    needs no smoothness constant.
+    needs no smoothness constant. For GN and GRLS (ours, [R]): when the full step changes f only at
+    round-off level (|f(x − n) − f(x)| ≤ 8ε|f(x)|) the full step is taken without a search, and when
+    the search finds no decrease, α is halved until f does not increase.
 ``"gn"`` (greedy Newton, exact line search)
     :math:`\alpha_k = \arg\min_{\alpha\in(0,1]} f(x_k - \alpha n_k)` (golden section plus the end point).
 ``"un"`` (universal Newton, backtracking)
@@ -350,6 +352,8 @@ def _damped_core(oracle: Any, x: Any, *, schedule: str, q: float, M: float, alph
                 else:
                     status = NewtonStatus.LINE_SEARCH_FAILED
                     break
+            elif schedule in ("gn", "grls") and abs(trial(1.0, schedule == "grls")[0] - f) <= 8e-16 * abs(f):
+                a = 1.0  # [R] the full step changes f only at round-off level: f cannot guide a search, take it
             elif schedule == "gn":
                 a, _ = _golden(lambda s: trial(s, False)[0], ls_tol)
             elif schedule == "grls":
