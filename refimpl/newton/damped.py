@@ -23,7 +23,8 @@ Schedules (``schedule=``)
     ``M``); global rate :math:`O(k^{-(q-1)})`, i.e. :math:`O(k^{-3})` for q = 4.
 ``"grls"`` (gradient-regulated line search)
     :math:`\alpha_k \in (0, 1]` minimising :math:`[f(x_k - \alpha n_k) - f(x_k)] / (\|\nabla f(x_k - \alpha n_k)\|^*_{x_k})^2`
-    (dual norm at :math:`x_k`: the same factorisation), by golden-section search plus the end point 1;
+    (dual norm at :math:`x_k`: the same factorisation), by golden-section search plus the end point 1
+    (α = 1 at once when the value at 1 is not above the value at 1 − ``ls_tol``);
     needs no smoothness constant. For GN and GRLS (ours, [R]): when the full step changes f only at
     round-off level (|f(x − n) − f(x)| ≤ 8ε|f(x)|) the full step is taken without a search, and when
     the search finds no decrease, α is halved until f does not increase.
@@ -272,7 +273,14 @@ def _device(x: Any) -> Any:
 
 
 def _golden(phi: Any, tol: float) -> tuple[float, float]:
-    """Minimise phi on (0, 1] by golden-section search, compared with the end point α = 1."""
+    """Minimise phi on (0, 1] by golden-section search, compared with the end point α = 1.
+
+    First the end point: if phi(1) <= phi(1 - tol), a unimodal phi has its minimiser in
+    [1 - tol, 1] and α = 1 is returned after two evaluations (the common case near the solution).
+    """
+    f1 = phi(1.0)
+    if f1 <= phi(1.0 - tol):
+        return 1.0, f1
     lo, hi = 0.0, 1.0
     a, b = hi - _GOLD * (hi - lo), lo + _GOLD * (hi - lo)
     fa, fb = phi(a), phi(b)
@@ -286,7 +294,6 @@ def _golden(phi: Any, tol: float) -> tuple[float, float]:
             b = lo + _GOLD * (hi - lo)
             fb = phi(b)
     best, fbest = (a, fa) if fa <= fb else (b, fb)
-    f1 = phi(1.0)
     return (1.0, f1) if f1 <= fbest else (best, fbest)
 
 
