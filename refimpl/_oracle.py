@@ -305,7 +305,7 @@ class SmoothProblem:
     def _data(self, x: Any) -> tuple[Any, dict[str, Any]]:
         xp = array_namespace(x)
         dev = device(x)
-        key = (xp.__name__, str(x.dtype), str(dev))
+        key = (xp.__name__, x.dtype, str(dev))
         data = self._cache.get(key)
         if data is None:
             data = {k: xp.asarray(a, dtype=x.dtype, device=dev) for k, a in self._host_data().items()}
@@ -331,6 +331,16 @@ class SmoothProblem:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(d={self.d})"
+
+
+def _restricted(problem: Any, data: dict[str, np.ndarray], n: int) -> Any:
+    """A copy of ``problem`` on other (already checked) host data rows, without re-validation (mini-batches)."""
+    new = object.__new__(type(problem))
+    new.__dict__.update({k: val for k, val in problem.__dict__.items() if k != "_cache"})
+    new.__dict__.update(data)
+    new._cache = {}
+    new.n = n
+    return new
 
 
 def _host_matrix(A: Any, name: str) -> np.ndarray:
@@ -451,7 +461,7 @@ class LogisticRegression(SmoothProblem):
     def subsample(self, rows: Any) -> "LogisticRegression":
         """The same problem on a subset (or multiset) of rows."""
         rows = np.asarray(rows)
-        return LogisticRegression(self.A[rows], self.y[rows], self.lam, mean=self.mean)
+        return _restricted(self, {"A": self.A[rows], "y": self.y[rows]}, len(rows))
 
 
 @capabilities()
@@ -497,7 +507,9 @@ class LeastSquares(SmoothProblem):
 
     def fun(self, x: Any) -> Any:
         """The objective value."""
-        return self.fun_grad(x)[0]
+        xp, D = self._data(x)
+        r = D["A"] @ x - D["b"]
+        return 0.5 * self._scale() * xp.sum(r * r) + 0.5 * self.lam * xp.sum(x * x)
 
     def grad(self, x: Any) -> Any:
         """The gradient."""
@@ -531,7 +543,7 @@ class LeastSquares(SmoothProblem):
     def subsample(self, rows: Any) -> "LeastSquares":
         """The same problem on a subset (or multiset) of rows (a mini-batch)."""
         rows = np.asarray(rows)
-        return LeastSquares(self.A[rows], self.b[rows], self.lam, mean=self.mean)
+        return _restricted(self, {"A": self.A[rows], "b": self.b[rows]}, len(rows))
 
 
 @capabilities()
@@ -796,18 +808,24 @@ def polytope_instance(n: int = 100, m: int = 200, p: float = 3.0, *, rng: Any = 
 def linear_gaussian_regression(n: int = 100, d: int = 2, *, seed: int = 0) -> LeastSquares:
     r"""The linear-Gaussian regression of Burkhart (2023), §5: mean of :math:`\frac12(y_j - x_j^\top\theta)^2`.
 
-    In the draw order of the authors' script (legacy ``numpy.random.seed(seed)``):
-    :math:`\theta_{\rm true} \sim N(\mathbf 1, I)`, rows :math:`x_j \sim N(0, 0.9 I + 0.1\,\mathbf 1\mathbf 1^\top)`,
-    :math:`y = X\theta_{\rm true} + N(0, 1)`. The returned problem carries ``theta_true``; its
-    ``subsample(rows)`` is the mini-batch objective. [R] draw order reconstructed from the
-    script's settings.
+    In the draw order of the authors' script (``burkh4rt/Filtered-Stochastic-Newton``, legacy
+    global generator ``numpy.random.seed(seed)``, here an equivalent ``RandomState(seed)``):
+    :math:`\theta_{\rm true} \sim N(\mathbf 1, I)` (``normal(loc=1, size=d)``), rows
+    :math:`x_j \sim N(0, 0.9 I + 0.1\,\mathbf 1\mathbf 1^\top)` (``multivariate_normal``), noise
+    :math:`N(0, 1)`, :math:`y = X\theta_{\rm true} + \zeta`; then the script's start
+    :math:`\theta_0 \sim N(0, I)`. The returned problem carries ``theta_true``, ``theta0`` and the
+    generator ``state`` positioned after these draws (the batch draws of the script continue from
+    it); its ``subsample(rows)`` is the mini-batch objective.
     """
     n = v.check_size(n, "n", limit=10**7, why="the data matrix is dense")
     d = v.check_size(d, "d", limit=10**4, why="the Hessian is dense")
     state = np.random.RandomState(seed)
-    theta = state.multivariate_normal(np.ones(d), np.eye(d))
+    theta = state.normal(loc=1.0, size=d)
     X = state.multivariate_normal(np.zeros(d), 0.9 * np.eye(d) + 0.1 * np.ones((d, d)), size=n)
-    y = X @ theta + state.standard_normal(n)
+    y = X @ theta + state.normal(size=n)
     prob = LeastSquares(X, y, mean=True)
     prob.theta_true = theta
+    prob.theta0 = state.normal(size=d)
+    prob.x0 = prob.theta0.copy()
+    prob.state = state
     return prob
