@@ -53,14 +53,14 @@ def test_brute_force_2d_indefinite(seed):
     g, A = random_problem(2, seed, shift=-1.0)
     M = 10.0 ** rng.uniform(-1, 1)
     h = cubic_step(g, A, M)
-    # brute force: dense grid then polish from the best grid points with Nelder-Mead
+    # brute force: dense grid then polish from the best grid points with BFGS
     R = 4 * (np.abs(A).max() / M + np.sqrt(np.linalg.norm(g) / M)) + 1
     t = np.linspace(-R, R, 401)
     X, Y = np.meshgrid(t, t)
     P = np.stack([X.ravel(), Y.ravel()], 1)
     vals = P @ g + 0.5 * np.einsum("ki,ij,kj->k", P, A, P) + M / 6 * np.linalg.norm(P, axis=1) ** 3
-    best = min((minimize(lambda z: model(g, A, M, z), P[i], method="Nelder-Mead",
-                         options={"xatol": 1e-12, "fatol": 1e-14, "maxiter": 4000}).fun
+    best = min((minimize(lambda z: model(g, A, M, z), P[i], jac=lambda z: g + A @ z + 0.5 * M * np.linalg.norm(z) * z,
+                         method="BFGS", options={"gtol": 1e-13}).fun
                 for i in np.argsort(vals)[:5]))
     assert model(g, A, M, h) <= best + 1e-10
 
