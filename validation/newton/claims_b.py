@@ -74,17 +74,17 @@ def _iters_to(res, fstar: float, tol: float) -> float:
 def b2_logistic_ordering(ctx: ClaimContext) -> Outcome:
     n, d = 1000, 50
     prob = peer_logistic(n, d, lam=0.0)
-    x0 = np.zeros(d)
-    fstar = float(prob.fun(reference_minimizer(prob, x0)))
+    fstar = float(prob.fun(reference_minimizer(prob, np.zeros(d))))
+    x0 = 2.0 * ctx.rng(0).standard_normal(d)  # a far start, where the step size matters (pure Newton diverges)
     tol = 1e-10
     run = {}
     for sched in ("gn", "grls", "armijo"):
         run[sched] = damped_newton(prob, x0=x0, schedule=sched, gtol=1e-12, max_iter=500)
-    consts = {a: damped_newton(prob, x0=x0, schedule="constant", alpha=a, gtol=1e-12, max_iter=500)
+    consts = {a: damped_newton(prob, x0=x0, schedule="constant", alpha=a, gtol=1e-12, max_iter=100)
               for a in (0.25, 0.5, 0.75, 1.0)}
     Ms = (0.01, 0.1, 1.0, 10.0)
-    rn = {M: damped_newton(prob, x0=x0, schedule="rn", q=3, M=M, gtol=1e-12, max_iter=2000) for M in Ms}
-    aicn = {M: damped_newton(prob, x0=x0, schedule="aicn", M=M, gtol=1e-12, max_iter=2000) for M in Ms}
+    rn = {M: damped_newton(prob, x0=x0, schedule="rn", q=3, M=M, gtol=1e-12, max_iter=200) for M in Ms}
+    aicn = {M: damped_newton(prob, x0=x0, schedule="aicn", M=M, gtol=1e-12, max_iter=200) for M in Ms}
     N = {k: _iters_to(r, fstar, tol) for k, r in run.items()}
     Nc = min(_iters_to(r, fstar, tol) for r in consts.values())
     Nrn = min(_iters_to(r, fstar, tol) for r in rn.values())
@@ -105,9 +105,10 @@ def b2_logistic_ordering(ctx: ClaimContext) -> Outcome:
         fig.tight_layout()
         fig.savefig(path, dpi=100)
         plt.close(fig)
-    text = (f"iterations to f−f* ≤ 1e-10: GN {N['gn']:.0f}, GRLS {N['grls']:.0f}, Armijo {N['armijo']:.0f}, "
-            f"constant(best of 0.25..1) {Nc:.0f}, RN {Nrn:.0f}, AICN {Nai:.0f}")
-    return Outcome(measured=measured, detail=f"unregularised logistic, n={n}, d={d} (non-separable), x0 = 0; {text}")
+    text = (f"iterations to f−f* ≤ 1e-10 (inf: not within 100 / 200 iterations): GN {N['gn']:.0f}, GRLS {N['grls']:.0f}, "
+            f"Armijo {N['armijo']:.0f}, constant (best of α = 0.25..1) {Nc:.0f}, RN {Nrn:.0f}, AICN {Nai:.0f} "
+            "(each at its best M in {0.01, 0.1, 1, 10})")
+    return Outcome(measured=measured, detail=f"unregularised logistic, n={n}, d={d} (non-separable), x0 ~ 2 N(0, I); {text}")
 
 
 @claim(
