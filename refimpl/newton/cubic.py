@@ -55,6 +55,8 @@ __all__ = ["cubic_step"]
 
 #: components of Uᵀg on the a_min eigenspace below this fraction of ‖g‖ count as zero (hard case)
 HARD_CASE_RTOL = 1e-10
+#: steps longer than this overflow ‖h‖² in float64: FloatingPointError (lazy methods: status NONFINITE)
+_R_LIMIT = 1e150
 
 
 def _eigen_cubic(a: Any, gh: Any, M: float, xp: Any, *, max_iter: int = 100) -> tuple[Any, float, float]:
@@ -95,6 +97,9 @@ def _eigen_cubic(a: Any, gh: Any, M: float, xp: Any, *, max_iter: int = 100) -> 
         if g_min <= HARD_CASE_RTOL * gnorm or gnorm == 0.0:
             hh = xp.where(is_min, zero, -gh / xp.where(is_min, xp.ones_like(delta), delta))  # h(r_min), mu = 0
             nr = float(xp.linalg.vector_norm(hh))
+            if not r_min <= _R_LIMIT:
+                raise FloatingPointError(f"the cubic step overflows: M = {M!r} is too small for the negative "
+                                         f"curvature of A (step length {r_min:.3g})")
             if nr <= r_min:  # hard case: add the a_min eigenvector so that ||h|| = r_min
                 tau = math.sqrt(max(r_min * r_min - nr * nr, 0.0))
                 first = xp.argmax(xp.astype(is_min, xp.int32))
@@ -102,8 +107,12 @@ def _eigen_cubic(a: Any, gh: Any, M: float, xp: Any, *, max_iter: int = 100) -> 
                 hh = hh + tau * e
                 return hh, r_min, _model(a, gh, hh, r_min, M, xp)
     lo = max(amin, 0.0)
-    root = math.sqrt(amin * amin + 2.0 * M * gnorm)
-    hi = 0.5 * (amin + root) if amin >= 0 else M * gnorm / (root - amin)  # mu at r_max, no cancellation
+    root = math.hypot(amin, math.sqrt(2.0 * M) * math.sqrt(gnorm))  # sqrt(a_min² + 2M‖g‖) without overflow
+    hi = 0.5 * (amin + root) if amin >= 0 else (M / (root - amin)) * gnorm  # mu at r_max, no cancellation
+    r_max = 2.0 * (hi - amin) / M
+    if not r_max <= _R_LIMIT:  # ‖h‖² would overflow (or r_max is NaN)
+        raise FloatingPointError(f"the cubic step overflows: M = {M!r} is too small for this g and A "
+                                 f"(step length up to {r_max:.3g})")
     mu = hi
     for _ in range(max_iter):
         D = delta + mu
@@ -173,6 +182,8 @@ def cubic_step(g: Any, A: Any, M: float) -> Any:
     ValueError
         ``A`` not square ``(d, d)`` or not symmetric, ``g`` not of shape ``(d,)``, non-finite
         entries, ``M <= 0``.
+    FloatingPointError
+        The minimiser is not representable (``M`` tiny: a step longer than 1e150).
 
     Examples
     --------

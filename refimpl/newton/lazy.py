@@ -264,7 +264,7 @@ def _lazy_core(oracle: Any, x: Any, *, m: int, M: float, cubic: bool, adaptive: 
             if notify(callback, iteration=t + 1, x=x, fun=f, grad_norm=gn, M=reg):
                 status = NewtonStatus.CALLBACK
                 break
-    except NonFiniteOracleValue:
+    except (NonFiniteOracleValue, FloatingPointError):  # FloatingPointError: the cubic step overflows
         status = NewtonStatus.NONFINITE
     except _Stop:
         pass

@@ -107,6 +107,18 @@ def test_zero_gradient_and_convex_cases():
                   cubic_step([1.0, 2.0], [[2.0, 0.5], [0.5, 1.0]], 1.0))
 
 
+def test_extreme_M():
+    g, A = random_problem(5, 1)
+    h = cubic_step(g, A, 1e300)
+    np.testing.assert_allclose(h, -g / np.linalg.norm(g) * np.sqrt(2 * np.linalg.norm(g) / 1e300), rtol=1e-6)
+    with pytest.raises(FloatingPointError, match="M = 1e-300 is too small"):
+        cubic_step(np.ones(2), np.diag([-1.0, 1.0]), 1e-300)
+    with pytest.raises(FloatingPointError, match="M = 1e-300 is too small"):
+        cubic_step(np.array([0.0, 1.0]), np.diag([-1.0, 1.0]), 1e-300)  # hard case
+    with pytest.raises(FloatingPointError, match="M = 1e-300 is too small"):
+        cubic_step(np.ones(2), np.zeros((2, 2)), 1e-300)
+
+
 @settings(max_examples=10)
 @given(seed=st.integers(0, 2**16), d=st.integers(1, 12), logM=st.floats(-2, 2))
 def test_backend_agreement(backend, seed, d, logM):
