@@ -329,7 +329,7 @@ def ridge_leverage_scores(A: Any, lam: float) -> Any:
     Examples
     --------
     >>> import numpy as np
-    >>> float(ridge_leverage_scores(np.eye(3), 1.0).sum())
+    >>> round(float(ridge_leverage_scores(np.eye(3), 1.0).sum()), 12)
     1.5
     """
     lam = v.check_positive(lam, "lam")
