@@ -3,13 +3,27 @@
 sketches.
 
 * :mod:`refimpl.sampling.leverage`: exact (QR/SVD), ridge and sketched leverage scores.
+* :mod:`refimpl.sampling.samplers`: capped inclusion probabilities, Bernoulli, i.i.d. and
+  binary-tree pivotal sampling with the spatial tree (Shimizu et al., ICLR 2024).
 """
 
 from .leverage import RankDeficientError, leverage_scores, ridge_leverage_scores, sketch_sizes
+from .samplers import (
+    bernoulli_sample,
+    inclusion_probabilities,
+    pivotal_sample,
+    pivotal_tree,
+    sample_with_replacement,
+)
 
 __all__ = [
     "RankDeficientError",
+    "bernoulli_sample",
+    "inclusion_probabilities",
     "leverage_scores",
+    "pivotal_sample",
+    "pivotal_tree",
     "ridge_leverage_scores",
+    "sample_with_replacement",
     "sketch_sizes",
 ]
