@@ -5,9 +5,11 @@ sketches.
 * :mod:`refimpl.sampling.leverage`: exact (QR/SVD), ridge and sketched leverage scores.
 * :mod:`refimpl.sampling.samplers`: capped inclusion probabilities, Bernoulli, i.i.d. and
   binary-tree pivotal sampling with the spatial tree (Shimizu et al., ICLR 2024).
+* :mod:`refimpl.sampling.regression`: reweighted least squares on a sample, active regression.
 """
 
 from .leverage import RankDeficientError, leverage_scores, ridge_leverage_scores, sketch_sizes
+from .regression import ActiveRegressionResult, RegressionStatus, active_regression, reweighted_lstsq
 from .samplers import (
     bernoulli_sample,
     inclusion_probabilities,
@@ -17,7 +19,11 @@ from .samplers import (
 )
 
 __all__ = [
+    "ActiveRegressionResult",
     "RankDeficientError",
+    "RegressionStatus",
+    "active_regression",
+    "reweighted_lstsq",
     "bernoulli_sample",
     "inclusion_probabilities",
     "leverage_scores",

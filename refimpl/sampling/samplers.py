@@ -113,6 +113,8 @@ def _capped(s: Any, k: int, xp: Any) -> Any:
     p = k * s / xp.sum(s)
     capped = p >= 1.0
     for _ in range(s.shape[0]):
+        if not bool(xp.any(capped)):
+            return p  # nothing capped: no rescaling (so identical scores give identical p on every backend)
         n_cap = int(xp.sum(xp.astype(capped, xp.int64)))
         rest = xp.where(capped, xp.zeros_like(p), p)
         mass = float(xp.sum(rest))
@@ -426,10 +428,19 @@ def pivotal_sample(p: Any, *, coords: Any = None, rng: Any = None, split: str = 
     bd = Boundary(p)
     xp = bd.xp
     pb = bd.asarray(p, dtype=xp.float64, name="p")
+    host_coords = None if coords is None else np.asarray(to_host(coords), dtype=np.float64)
+    sample = pivotal_core(pb, p_host, k, host_coords, gen, bd, split, first_rotation)
+    return bd.out(sample)
+
+
+def pivotal_core(pb: Any, p_host: np.ndarray, k: int, coords: np.ndarray | None, gen: np.random.Generator,
+                 bd: Boundary, split: str = "pca", first_rotation: float = 45.0) -> Any:
+    """Private core of :func:`pivotal_sample` on validated inputs (pb on the backend, float64)."""
+    xp = bd.xp
     certain = xp.nonzero(pb == 1.0)[0]
     if coords is not None:
         units = np.nonzero((p_host > 0.0) & (p_host < 1.0))[0]
-        leaves = _spatial_leaves(units, np.asarray(to_host(coords), dtype=np.float64), split, first_rotation)
+        leaves = _spatial_leaves(units, coords, split, first_rotation)
         leaf_idx = bd.asarray(leaves, dtype=xp.int64, name="tree")
     else:
         units = xp.nonzero((pb > 0.0) & (pb < 1.0))[0]
@@ -447,4 +458,4 @@ def pivotal_sample(p: Any, *, coords: Any = None, rng: Any = None, split: str = 
     if int(sample.shape[0]) != k:  # only possible when Σ p is an integer only to within round-off
         raise RuntimeError(f"pivotal sampling returned {int(sample.shape[0])} units instead of sum(p) = {k}; "
                            "please report this with the input")
-    return bd.out(sample)
+    return sample
