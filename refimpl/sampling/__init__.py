@@ -6,8 +6,11 @@ sketches.
 * :mod:`refimpl.sampling.samplers`: capped inclusion probabilities, Bernoulli, i.i.d. and
   binary-tree pivotal sampling with the spatial tree (Shimizu et al., ICLR 2024).
 * :mod:`refimpl.sampling.regression`: reweighted least squares on a sample, active regression.
+* :mod:`refimpl.sampling.coordinated`: coordinated priority/threshold sketches and the AᵀB
+  estimator (Daliri et al., ICLR 2025).
 """
 
+from .coordinated import CoordinatedSketch, coordinated_hash, priority_sketch, sketched_product, threshold_sketch
 from .leverage import RankDeficientError, leverage_scores, ridge_leverage_scores, sketch_sizes
 from .regression import ActiveRegressionResult, RegressionStatus, active_regression, reweighted_lstsq
 from .samplers import (
@@ -20,16 +23,21 @@ from .samplers import (
 
 __all__ = [
     "ActiveRegressionResult",
+    "CoordinatedSketch",
     "RankDeficientError",
     "RegressionStatus",
     "active_regression",
     "reweighted_lstsq",
     "bernoulli_sample",
+    "coordinated_hash",
     "inclusion_probabilities",
     "leverage_scores",
     "pivotal_sample",
     "pivotal_tree",
+    "priority_sketch",
     "ridge_leverage_scores",
     "sample_with_replacement",
     "sketch_sizes",
+    "sketched_product",
+    "threshold_sketch",
 ]
