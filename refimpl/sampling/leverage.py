@@ -114,6 +114,7 @@ def _excess_rows(d: int, log_n: float, eps: float) -> int:
     return math.ceil(1.2 / y**2)
 
 
+@capabilities()
 def sketch_sizes(n: int, d: int, eps: float, *, jl: bool = False) -> tuple[int, int]:
     """Sketch sizes (m₁, m₂) used by ``leverage_scores(method="sketch", eps=eps, jl=jl)``.
 

@@ -363,6 +363,19 @@ def _check_coords(coords: Any, n: int | None) -> Any:
     return coords
 
 
+def _check_tree(tree: Any, n: int) -> np.ndarray:
+    tree = v.check_integer_array(tree, "tree", low=-1, high=n - 1)
+    t = np.asarray(to_host(tree), dtype=np.int64)
+    L = t.shape[0]
+    if L < n or L & (L - 1):
+        raise ValueError(f"tree must be a leaf array whose length is a power of two >= n = {n} (from pivotal_tree); "
+                         f"got length {L}")
+    if not np.array_equal(np.sort(t[t >= 0]), np.arange(n)):
+        raise ValueError(f"tree must hold every unit 0..{n - 1} exactly once (and -1 for padding); "
+                         "build it with pivotal_tree(coords) for the same units as p")
+    return t
+
+
 def _integer_sum(p_host: np.ndarray) -> int:
     total = float(np.sum(p_host))
     k = round(total)
@@ -376,7 +389,7 @@ def _integer_sum(p_host: np.ndarray) -> int:
 
 
 @capabilities(host=("cupy", "torch", "array_api_strict"), reason=_HOST_REASON)
-def pivotal_sample(p: Any, *, coords: Any = None, rng: Any = None, split: str = "pca",
+def pivotal_sample(p: Any, *, coords: Any = None, tree: Any = None, rng: Any = None, split: str = "pca",
                    first_rotation: float = 45.0) -> Any:
     """Binary-tree pivotal sampling (Algorithm 1 of Shimizu et al.): exactly Σ p units, marginals p.
 
@@ -394,6 +407,10 @@ def pivotal_sample(p: Any, *, coords: Any = None, rng: Any = None, split: str = 
         round-off of 1e-9·n); see :func:`inclusion_probabilities`.
     coords : array-like, shape (n, D) or (n,), optional
         Points (e.g. the raw inputs s_i in [-1, 1]^D) to build the spatial tree on.
+    tree : integer array-like, shape (2^E,), optional
+        A prebuilt leaf order over all n units, e.g. ``pivotal_tree(coords)``, reused across
+        draws (it is never modified; units with p = 0 or 1 become padding leaves). Exclusive
+        with ``coords``.
     rng : None, int or numpy.random.Generator
         SPEC 7. One host uniform per internal node (2^E - 1 of them, E = ⌈log₂ m⌉ for the m units
         with 0 < p < 1), so every backend returns the same sample.
@@ -421,24 +438,32 @@ def pivotal_sample(p: Any, *, coords: Any = None, rng: Any = None, split: str = 
     p_host = np.asarray(to_host(p), dtype=np.float64)
     k = _integer_sum(p_host)
     if coords is not None:
+        if tree is not None:
+            raise ValueError("pass either coords (the tree is built from them) or a prebuilt tree, not both")
         coords = _check_coords(coords, n)
         split = v.check_choice(split, "split", ("pca", "coordinate"))
         first_rotation = v.check_real(first_rotation, "first_rotation")
+    host_tree = None if tree is None else _check_tree(tree, n)
     gen = check_rng(rng)
     bd = Boundary(p)
     xp = bd.xp
     pb = bd.asarray(p, dtype=xp.float64, name="p")
     host_coords = None if coords is None else np.asarray(to_host(coords), dtype=np.float64)
-    sample = pivotal_core(pb, p_host, k, host_coords, gen, bd, split, first_rotation)
+    sample = pivotal_core(pb, p_host, k, host_coords, gen, bd, split, first_rotation, host_tree)
     return bd.out(sample)
 
 
 def pivotal_core(pb: Any, p_host: np.ndarray, k: int, coords: np.ndarray | None, gen: np.random.Generator,
-                 bd: Boundary, split: str = "pca", first_rotation: float = 45.0) -> Any:
+                 bd: Boundary, split: str = "pca", first_rotation: float = 45.0,
+                 tree: np.ndarray | None = None) -> Any:
     """Private core of :func:`pivotal_sample` on validated inputs (pb on the backend, float64)."""
     xp = bd.xp
     certain = xp.nonzero(pb == 1.0)[0]
-    if coords is not None:
+    if tree is not None:
+        frac = (p_host > 0.0) & (p_host < 1.0)
+        leaves = np.where(tree >= 0, tree, 0)
+        leaf_idx = bd.asarray(np.where((tree >= 0) & frac[leaves], tree, -1), dtype=xp.int64, name="tree")
+    elif coords is not None:
         units = np.nonzero((p_host > 0.0) & (p_host < 1.0))[0]
         leaves = _spatial_leaves(units, coords, split, first_rotation)
         leaf_idx = bd.asarray(leaves, dtype=xp.int64, name="tree")

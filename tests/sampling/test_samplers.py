@@ -141,6 +141,26 @@ def test_spatial_tree_layout():
     assert left[:, 0].max() < X[leaves[32:]][:, 0].min()
 
 
+def test_prebuilt_tree_is_reused_unchanged():
+    rng = np.random.default_rng(12)
+    X = rng.uniform(-1, 1, (40, 2))
+    p = inclusion_probabilities(rng.uniform(0.05, 1, 40), 10)
+    p[3] = 0.0  # a unit with p = 0 and the capped ones become padding leaves of the shared tree
+    p = p * (10 / p.sum())
+    p = np.minimum(p, 1.0)
+    p[np.argmax(p)] += 10 - p.sum()
+    tree = pivotal_tree(X)
+    before = tree.copy()
+    R, counts = 3000, np.zeros(40)
+    for seed in range(R):
+        s = pivotal_sample(p, tree=tree, rng=seed)
+        assert len(s) == round(p.sum())
+        counts[s] += 1
+    np.testing.assert_array_equal(tree, before)
+    sd = np.sqrt(p * (1 - p) / R) + 1e-12
+    assert np.max(np.abs(counts / R - p) / sd) <= 4.5
+
+
 def test_pivotal_spreads_spatially():
     # the spatial tree avoids samples that cluster: on a 1-D line with p = k/n, pivotal with a
     # spatial tree puts exactly one unit in each block of n/k consecutive points
@@ -249,6 +269,10 @@ def test_backend_agreement_identical_samples(backend, problem, split):
         (pivotal_sample, ([0.5, 0.5],), {"coords": [[0.0], [np.nan]]}, ValueError, "finite"),
         (pivotal_sample, ([0.5, 0.5],), {"coords": np.ones((2, 2)), "split": "kd"}, ValueError, "split"),
         (pivotal_sample, ([0.5, 0.5],), {"rng": "x"}, TypeError, "rng"),
+        (pivotal_sample, ([0.5, 0.5],), {"tree": [0, 1, -1]}, ValueError, "power of two"),
+        (pivotal_sample, ([0.5, 0.5],), {"tree": [0, 0]}, ValueError, "exactly once"),
+        (pivotal_sample, ([0.5, 0.5],), {"tree": [0, 2]}, ValueError, "integers in"),
+        (pivotal_sample, ([0.5, 0.5],), {"tree": [0, 1], "coords": [0.0, 1.0]}, ValueError, "not both"),
         (pivotal_tree, (np.ones((2, 2, 2)),), {}, ValueError, "coords"),
         (pivotal_tree, (np.ones((4, 2)),), {"first_rotation": np.nan}, ValueError, "first_rotation"),
     ],

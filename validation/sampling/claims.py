@@ -1,0 +1,261 @@
+"""Sampling-family claims: leverage-score identities and sketch accuracy, pivotal marginals (Shimizu
+et al., ICLR 2024), coordinated product sketches (Daliri et al., ICLR 2025)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import scipy.linalg
+
+from refimpl.backends import to_numpy
+from refimpl.sampling import (
+    bernoulli_sample,
+    inclusion_probabilities,
+    leverage_scores,
+    pivotal_sample,
+    pivotal_tree,
+    priority_sketch,
+    sketched_product,
+    threshold_sketch,
+)
+
+from .._claims import ClaimContext, ClaimSkipped, Outcome, Target, claim
+
+FAMILY = "sampling"
+
+
+def _np(x):
+    return np.asarray(to_numpy(x))
+
+
+def _tall(n, d, seed, heavy=True):
+    rng = np.random.default_rng(seed)
+    A = rng.standard_normal((n, d))
+    if heavy:  # peer-baselines recipe: heavy-tailed row scales, log-spaced column scales
+        A = A * (np.abs(rng.standard_t(2, size=n)) + 1e-3)[:, None] * np.logspace(0, -3, d)
+    return A
+
+
+@claim(
+    id="S-1",
+    family=FAMILY,
+    title="exact leverage scores: sum = rank, 0 <= tau <= 1, QR = SVD, column-space scores of a rank-deficient A",
+    reference="exact identities of tau_i = ||U_i||^2 (Drineas et al. 2012, Sec. 2)",
+    target={
+        "|sum - d| / d": Target.at_most(1e-12, label="|Σ τ - d| / d"),
+        "range violation": Target.at_most(1e-13, label="max(-min τ, max τ - 1)"),
+        "QR vs SVD": Target.at_most(1e-10, label="max |τ_QR - τ_SVD|"),
+        "|sum - rank|": Target.at_most(1e-10, label="rank-deficient |Σ τ - r|"),
+    },
+    source="identity",
+    seconds=(0.1, 5.0),
+)
+def s1_identities(ctx: ClaimContext) -> Outcome:
+    sizes = [(2000, 20)] if ctx.quick else [(2000, 20), (50000, 50), (20000, 200)]
+    worst = dict.fromkeys(["|sum - d| / d", "range violation", "QR vs SVD", "|sum - rank|"], 0.0)
+    for i, (n, d) in enumerate(sizes):
+        A = ctx.backend.asarray(_tall(n, d, seed=i))
+        tq, ts = _np(leverage_scores(A)), _np(leverage_scores(A, method="svd"))
+        worst["|sum - d| / d"] = max(worst["|sum - d| / d"], abs(tq.sum() - d) / d, abs(ts.sum() - d) / d)
+        worst["range violation"] = max(worst["range violation"], -tq.min(), tq.max() - 1, -ts.min(), ts.max() - 1, 0)
+        worst["QR vs SVD"] = max(worst["QR vs SVD"], float(np.abs(tq - ts).max()))
+        rng = np.random.default_rng(10 + i)
+        r = d // 2
+        low = ctx.backend.asarray(rng.standard_normal((n, r)) @ rng.standard_normal((r, d)))
+        tl = _np(leverage_scores(low, rank_tol=1e-10))
+        worst["|sum - rank|"] = max(worst["|sum - rank|"], abs(tl.sum() - r))
+        ctx.progress(i + 1, len(sizes), "matrices")
+    return Outcome(measured=worst, detail=f"heavy-tailed tall matrices {sizes}; rank d/2 products for the last check")
+
+
+@claim(
+    id="S-2",
+    family=FAMILY,
+    title="sketched leverage scores within (1 ± eps) of the exact ones (max over rows)",
+    reference="Drineas et al. 2012, Alg. 1 and its (1 ± eps) guarantee; sketch sizes ours (sketch_sizes)",
+    target=Target.at_most(1.0, label="max_i |τ̃_i/τ_i - 1| / eps (worst case)"),
+    source="design",
+    seconds=(3.0, 60.0),
+)
+def s2_sketched(ctx: ClaimContext) -> Outcome:
+    if ctx.quick:
+        cases = [(10000, 10, 0)]
+        eps_list, seeds = (0.5, 0.25), (0,)
+    else:
+        cases = [(20000, 20, 0), (50000, 50, 1), (50000, 300, 2)]
+        eps_list, seeds = (0.5, 0.2, 0.1), (0, 1, 2)
+    worst, where = 0.0, ""
+    runs = [(c, e, emb, jl, s) for c in cases for e in eps_list for emb in ("sparse_sign", "gaussian")
+            for jl in (False, True) for s in seeds]
+    runs = [r for r in runs if not (r[2] == "gaussian" and r[0][0] * r[0][1] > 2e6)]  # dense Φ only when cheap
+    exact = {}
+    for j, ((n, d, seed), eps, emb, jl, s) in enumerate(runs):
+        if (n, d, seed) not in exact:
+            A = ctx.backend.asarray(_tall(n, d, seed, heavy=False))
+            exact[(n, d, seed)] = (A, _np(leverage_scores(A)))
+        A, tau = exact[(n, d, seed)]
+        approx = _np(leverage_scores(A, method="sketch", eps=eps, rng=s, embedding=emb, jl=jl))
+        ratio = float(np.abs(approx / tau - 1).max()) / eps
+        if ratio > worst:
+            worst, where = ratio, f"n={n}, d={d}, eps={eps}, {emb}, jl={jl}"
+        ctx.progress(j + 1, len(runs), "sketches")
+    return Outcome(measured=worst, detail=f"{len(runs)} sketches of Gaussian tall matrices; worst at {where}")
+
+
+@claim(
+    id="S-3",
+    family=FAMILY,
+    title="exact leverage scores equal SciPy economic-QR row norms (peer)",
+    reference="scipy.linalg.qr(mode='economic') + squared row norms (peer-baselines recipe, n=20000, d=50)",
+    target=Target.at_most(1e-12, label="max |τ - τ_SciPy|"),
+    source="peer",
+    seconds=(0.2, 0.2),
+)
+def s3_peer(ctx: ClaimContext) -> Outcome:
+    A = _tall(20000, 50, seed=0)
+    Q, _ = scipy.linalg.qr(A, mode="economic")
+    tau = _np(leverage_scores(ctx.backend.asarray(A)))
+    return Outcome(measured=float(np.abs(tau - (Q**2).sum(1)).max()), detail="heavy-tailed 20000 x 50 matrix")
+
+
+def _marginal_z(counts, p, R):
+    sd = np.sqrt(p * (1 - p) / R)
+    frac = p[(p > 0) & (p < 1)]
+    z = np.abs(counts / R - p)[(p > 0) & (p < 1)] / sd[(p > 0) & (p < 1)]
+    return float(z.max()) if frac.size else 0.0
+
+
+@claim(
+    id="G-1",
+    family=FAMILY,
+    title="tree pivotal sampling: marginals = p within 4 MC s.d., every sample of size exactly k",
+    reference="Shimizu et al. 2024, Alg. 1 (fixed size, marginals exactly p); 37 items, sum p = 9",
+    target={
+        "max z (given order)": Target.at_most(4.0, label="max |f_i - p_i| / sd_i, given order"),
+        "max z (spatial tree)": Target.at_most(4.0, label="max |f_i - p_i| / sd_i, PCA tree"),
+        "wrong sizes": Target.equal(0, label="samples with size != 9"),
+    },
+    source="design",
+    seconds=(2.0, 60.0),
+)
+def g1_pivotal_marginals(ctx: ClaimContext) -> Outcome:
+    rng = np.random.default_rng(2024)
+    p = _np(inclusion_probabilities(rng.uniform(0.05, 1.0, 37), 9))
+    tree = pivotal_tree(rng.uniform(-1, 1, (37, 2)))  # Alg. 2 (PCA, 45° first split), built once
+    R = 1500 if ctx.quick else 40000
+    pb = ctx.backend.asarray(p)
+    out, wrong = {}, 0
+    for label, X in (("max z (given order)", None), ("max z (spatial tree)", tree)):
+        counts = np.zeros(37)
+        gen = np.random.default_rng(7)
+        for t in range(R):
+            s = _np(pivotal_sample(pb, tree=X, rng=gen))
+            wrong += len(s) != 9
+            counts[s] += 1
+            if t % 1000 == 999:
+                ctx.progress(t + 1 + (R if X is not None else 0), 2 * R, "draws")
+        out[label] = _marginal_z(counts, p, R)
+    out["wrong sizes"] = float(wrong)
+    return Outcome(measured=out, detail=f"{R} draws per tree; MC sd = sqrt(p(1-p)/{R})")
+
+
+@claim(
+    id="G-1b",
+    family=FAMILY,
+    title="Bernoulli sampling: marginals within 4 MC s.d., mean size within 4 s.e. of k",
+    reference="Shimizu et al. 2024, independent (Bernoulli) baseline; 37 items, sum p = 9",
+    target={
+        "max z": Target.at_most(4.0, label="max |f_i - p_i| / sd_i"),
+        "size z": Target.at_most(4.0, label="|mean size - 9| / s.e."),
+    },
+    source="design",
+    seconds=(0.3, 3.0),
+)
+def g1b_bernoulli(ctx: ClaimContext) -> Outcome:
+    rng = np.random.default_rng(2024)
+    p = _np(inclusion_probabilities(rng.uniform(0.05, 1.0, 37), 9))
+    R = 2000 if ctx.quick else 40000
+    pb = ctx.backend.asarray(p)
+    counts, sizes = np.zeros(37), np.zeros(R)
+    gen = np.random.default_rng(8)
+    for t in range(R):
+        s = _np(bernoulli_sample(pb, rng=gen))
+        counts[s] += 1
+        sizes[t] = len(s)
+    se = math.sqrt((p * (1 - p)).sum() / R)
+    return Outcome(measured={"max z": _marginal_z(counts, p, R), "size z": abs(sizes.mean() - 9) / se},
+                   detail=f"{R} draws; size sd {sizes.std():.2f} (pivotal: 0)")
+
+
+def _j_instance(n=2000, d=5, m=4, seed=0):
+    rng = np.random.default_rng(seed)
+    # heavy-tailed row norms (|t_3| + 0.1) shared by A and B, with independent directions
+    scale = np.abs(rng.standard_t(3, n)) + 0.1
+    A = rng.standard_normal((n, d)) * scale[:, None]
+    B = rng.standard_normal((n, m)) * scale[:, None]
+    return A, B
+
+
+@claim(
+    id="J-1",
+    family=FAMILY,
+    title="coordinated priority sketch: W unbiased for A^T B, RMS relative error <= sqrt(2/(k-1))",
+    reference="Daliri et al. 2025, Sec. 2 estimator and main theorem (k = 2/(δε²) + 1); n=2000, d=5, m=4, k=100",
+    target={
+        "max bias z": Target.at_most(4.0, label="max_jl |mean W - AᵀB| / s.e."),
+        "RMS rel. error": Target.at_most(math.sqrt(2 / 99), label="RMS ‖W - AᵀB‖_F / (‖A‖_F‖B‖_F)"),
+    },
+    source="paper",
+    seconds=(1.0, 6.0),
+)
+def j1_unbiased(ctx: ClaimContext) -> Outcome:
+    A, B = _j_instance()
+    Ab, Bb = ctx.backend.asarray(A), ctx.backend.asarray(B)
+    exact = A.T @ B
+    R = 500 if ctx.quick else 3000
+    Ws = np.empty((R, 5, 4))
+    for s in range(R):
+        Ws[s] = _np(sketched_product(priority_sketch(Ab, 100, seed=s), priority_sketch(Bb, 100, seed=s)))
+        if s % 100 == 99:
+            ctx.progress(s + 1, R, "hash seeds")
+    se = Ws.std(0, ddof=1) / math.sqrt(R)
+    z = float(np.max(np.abs(Ws.mean(0) - exact) / se))
+    rel = np.linalg.norm(Ws - exact, axis=(1, 2)) / (np.linalg.norm(A) * np.linalg.norm(B))
+    return Outcome(measured={"max bias z": z, "RMS rel. error": float(np.sqrt(np.mean(rel**2)))},
+                   detail=f"{R} hash seeds; mean rel. error {rel.mean():.3f}; bound sqrt(2/(k-1)) = {math.sqrt(2 / 99):.3f}")
+
+
+@claim(
+    id="J-2",
+    family=FAMILY,
+    title="main theorem: with k = ceil(2/(δε²)) + 1, P(‖W - AᵀB‖_F > ε‖A‖_F‖B‖_F) <= δ",
+    reference="Daliri et al. 2025, main theorem; ε = 0.2, δ = 0.1 (k = 501), priority and threshold sketches",
+    target={
+        "priority failure rate": Target.at_most(0.1, label="priority: failure rate"),
+        "threshold failure rate": Target.at_most(0.1, label="threshold: failure rate"),
+    },
+    source="paper",
+    seconds=(1.0, 10.0),
+)
+def j2_theorem(ctx: ClaimContext) -> Outcome:
+    eps, delta = 0.2, 0.1
+    k = math.ceil(2 / (delta * eps**2)) + 1
+    A, B = _j_instance(n=5000, seed=1)
+    Ab, Bb = ctx.backend.asarray(A), ctx.backend.asarray(B)
+    exact = A.T @ B
+    scale = np.linalg.norm(A) * np.linalg.norm(B)
+    R = 200 if ctx.quick else 2000
+    out = {}
+    for j, (name, builder) in enumerate((("priority", priority_sketch), ("threshold", threshold_sketch))):
+        fails = 0
+        for s in range(R):
+            W = _np(sketched_product(builder(Ab, k, seed=s), builder(Bb, k, seed=s)))
+            fails += np.linalg.norm(W - exact) > eps * scale
+            if s % 100 == 99:
+                ctx.progress(j * R + s + 1, 2 * R, "hash seeds")
+        out[f"{name} failure rate"] = fails / R
+    return Outcome(measured=out, detail=f"k = {k}, n = 5000, {R} hash seeds per sketch type")
+
+
+__all__ = ["ClaimSkipped"]
