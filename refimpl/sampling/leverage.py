@@ -205,7 +205,7 @@ def _sketched_scores(A: Any, xp: Any, bd: Boundary, eps: float, rng: np.random.G
     if rank < d:
         _raise_rank(rank, d, s)
     Rinv = solve_triangular(R, xp.eye(d, dtype=R.dtype, device=device(R)), lower=False)
-    if jl:  # step 3: Π (d, m₂) Gaussian with N(0, 1/m₂) entries
+    if jl and m2 < d:  # step 3: Π (d, m₂) Gaussian with N(0, 1/m₂) entries (only pays when m₂ < d)
         Pi = bd.asarray(rng.standard_normal((d, m2)) / math.sqrt(m2), name="Pi")
         Rinv = Rinv @ Pi
     X = A @ Rinv  # step 4: τ̃_i = ‖(A R⁻¹ Π)_i‖²
@@ -260,7 +260,9 @@ def leverage_scores(
     embedding : {"sparse_sign", "gaussian"}, default "sparse_sign"
         The subspace embedding Φ of ``method="sketch"``.
     jl : bool, default False
-        Apply the JL projection Π (Drineas et al., step 3).
+        Apply the JL projection Π (Drineas et al., step 3) when it reduces the work, i.e. when
+        m₂ < d; otherwise it is skipped (it would cost more than A R⁻¹ and add error) but the
+        embedding is still sized for ε/2.
 
     Returns
     -------

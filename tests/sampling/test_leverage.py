@@ -85,6 +85,16 @@ def test_sketched_within_eps(embedding, jl):
     np.testing.assert_array_equal(a, b)
 
 
+def test_jl_projection_path():
+    # JL is applied only when m2 < d: n = 20000, d = 200, eps = 0.9 gives m2 = 196
+    A = tall(20000, 200, seed=8, heavy=False)
+    assert sketch_sizes(20000, 200, 0.9, jl=True)[1] < 200
+    tau = leverage_scores(A)
+    approx = leverage_scores(A, method="sketch", eps=0.9, rng=1, jl=True)
+    assert np.abs(approx / tau - 1).max() <= 0.9
+    assert not np.allclose(approx, leverage_scores(A, method="sketch", eps=0.9, rng=1, jl=False))
+
+
 def test_sketch_falls_back_to_exact_when_it_cannot_pay():
     A = tall(200, 5)
     assert sketch_sizes(200, 5, 0.1)[0] >= 200
