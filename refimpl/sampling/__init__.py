@@ -8,11 +8,14 @@ sketches.
 * :mod:`refimpl.sampling.regression`: reweighted least squares on a sample, active regression.
 * :mod:`refimpl.sampling.coordinated`: coordinated priority/threshold sketches and the AᵀB
   estimator (Daliri et al., ICLR 2025).
+* :mod:`refimpl.sampling.sketch_solve`: sketch-and-solve regression (Gaussian, SRHT, CountSketch,
+  leverage) and the ℓ∞ error ratio (Song et al., ICML 2023).
 """
 
 from .coordinated import CoordinatedSketch, coordinated_hash, priority_sketch, sketched_product, threshold_sketch
 from .leverage import RankDeficientError, leverage_scores, ridge_leverage_scores, sketch_sizes
 from .regression import ActiveRegressionResult, RegressionStatus, active_regression, reweighted_lstsq
+from .sketch_solve import linf_error_ratio, sketch_and_solve
 from .samplers import (
     bernoulli_sample,
     inclusion_probabilities,
@@ -32,11 +35,13 @@ __all__ = [
     "coordinated_hash",
     "inclusion_probabilities",
     "leverage_scores",
+    "linf_error_ratio",
     "pivotal_sample",
     "pivotal_tree",
     "priority_sketch",
     "ridge_leverage_scores",
     "sample_with_replacement",
+    "sketch_and_solve",
     "sketch_sizes",
     "sketched_product",
     "threshold_sketch",

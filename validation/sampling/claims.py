@@ -259,3 +259,75 @@ def j2_theorem(ctx: ClaimContext) -> Outcome:
 
 
 __all__ = ["ClaimSkipped"]
+
+
+def _spiked(n, d, seed):
+    """A = [I_d; 1e-3 G; 0], residual concentrated on one far (zero) row: zero leverage there."""
+    rng = np.random.default_rng(seed)
+    A = np.zeros((n, d))
+    A[:d] = np.eye(d)
+    A[d : 2 * d] = 1e-3 * rng.standard_normal((d, d))
+    b = A @ rng.standard_normal(d)
+    b[-1] = 10.0
+    return A, b
+
+
+@claim(
+    id="K-1",
+    family=FAMILY,
+    title="CountSketch fails the l_inf guarantee on a spiked residual: its 95th-percentile ratio >= 10x the dense sketches'",
+    reference="Song et al. 2023, abstract (dense sketches needed; sparse ones fail); spiked instance n=1024, d=16, m=8d",
+    target=Target.at_least(10.0, label="P95 CountSketch / max(P95 Gaussian, P95 SRHT)"),
+    source="design",
+    seconds=(3.0, 12.0),
+    per_backend=False,
+)
+def k1_dense_vs_sparse(ctx: ClaimContext) -> Outcome:
+    from refimpl.sampling import linf_error_ratio, sketch_and_solve
+
+    n, d = 1024, 16
+    A, b = _spiked(n, d, 0)
+    Ab, bb = ctx.backend.asarray(A), ctx.backend.asarray(b)
+    R = 300 if ctx.quick else 1000
+    p95 = {}
+    for j, sk in enumerate(("gaussian", "srht", "countsketch")):
+        r = [linf_error_ratio(A, b, _np(sketch_and_solve(Ab, bb, 8 * d, sketch=sk, rng=s))) for s in range(R)]
+        p95[sk] = float(np.percentile(r, 95))
+        ctx.progress(j + 1, 3, "sketch types")
+    ratio = p95["countsketch"] / max(p95["gaussian"], p95["srht"])
+    return Outcome(measured=ratio, detail=f"{R} trials; P95: " + ", ".join(f"{k} {v:.3g}" for k, v in p95.items()))
+
+
+@claim(
+    id="K-2",
+    family=FAMILY,
+    title="dense sketches: median l_inf ratio scales like sqrt(d/m) (log-log slope in m/d)",
+    reference="Song et al. 2023, abstract (m = eps^-2 d polylog rows for eps); Gaussian A, n=16384, d=32, m/d in {4,16,64}",
+    target={
+        "Gaussian slope": Target.close(-0.5, atol=0.15, label="Gaussian slope"),
+        "SRHT slope": Target.close(-0.5, atol=0.15, label="SRHT slope"),
+    },
+    source="design",
+    seconds=(7.0, 35.0),
+)
+def k2_rate(ctx: ClaimContext) -> Outcome:
+    from refimpl.sampling import linf_error_ratio, sketch_and_solve
+
+    n, d = 16384, 32
+    rng = np.random.default_rng(1)
+    A = rng.standard_normal((n, d))
+    b = A @ rng.standard_normal(d) + rng.standard_normal(n)
+    Ab, bb = ctx.backend.asarray(A), ctx.backend.asarray(b)
+    R = 5 if ctx.quick else 30
+    out, meds = {}, {}
+    factors = (4, 16, 64)
+    for j, sk in enumerate(("gaussian", "srht")):
+        med = []
+        for f in factors:
+            med.append(float(np.median([linf_error_ratio(A, b, _np(sketch_and_solve(Ab, bb, f * d, sketch=sk, rng=s)))
+                                        for s in range(R)])))
+        meds[sk] = med
+        out["Gaussian slope" if sk == "gaussian" else "SRHT slope"] = float(np.polyfit(np.log(factors), np.log(med), 1)[0])
+        ctx.progress(j + 1, 2, "sketch types")
+    return Outcome(measured=out, detail=f"{R} trials per m; medians " + "; ".join(
+        f"{k}: " + ", ".join(f"{x:.3g}" for x in v) for k, v in meds.items()))
