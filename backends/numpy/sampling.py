@@ -3,6 +3,8 @@
 * ``sampling.thin_qr``: :func:`scipy.linalg.qr` in economic mode (LAPACK geqrf + orgqr), faster
   than ``numpy.linalg.qr`` on tall matrices. Same factorisation up to round-off (both are
   Householder QR; the signs of R's diagonal follow LAPACK in both).
+* ``sampling.qr_r``: :func:`scipy.linalg.qr` with ``mode="r"`` (no Q is formed), for the R of
+  the sketch ΦA.
 * ``sampling.sparse_sign_apply``: ΦA as a SciPy CSC matrix times A, O(ζ·n·d) instead of the
   reference's dense one-hot blocks; duplicate entries are summed, as in the reference. Sums are
   formed in a different order, so the result agrees with the reference to round-off, not bitwise.
@@ -21,6 +23,11 @@ from refimpl.backends import register_twin
 def thin_qr_numpy(A):
     Q, R = scipy.linalg.qr(A, mode="economic", check_finite=False)
     return Q, R
+
+
+@register_twin("sampling.qr_r", "numpy")
+def qr_r_numpy(A):
+    return scipy.linalg.qr(A, mode="r", check_finite=False)[0][: A.shape[1], :]
 
 
 @register_twin("sampling.sparse_sign_apply", "numpy")

@@ -71,6 +71,26 @@ def thin_qr(A: Any) -> tuple[Any, Any]:
     return xp.linalg.qr(A)
 
 
+@leaf_kernel("sampling.qr_r")
+def qr_r(A: Any) -> Any:
+    """The R factor (d, d) of the thin QR of A (n, d); the NumPy twin skips forming Q."""
+    from array_api_compat import array_namespace
+
+    xp = array_namespace(A)
+    return xp.linalg.qr(A)[1]
+
+
+def _distinct_rows(rng: np.random.Generator, n: int, m: int, zeta: int) -> np.ndarray:
+    """(n, ζ) target rows in [0, m), distinct within each column of Φ (redraw the rare collisions)."""
+    rows = rng.integers(0, m, size=(n, zeta))
+    while True:
+        srt = np.sort(rows, axis=1)
+        bad = np.nonzero(np.any(srt[:, 1:] == srt[:, :-1], axis=1))[0]
+        if bad.size == 0:
+            return rows
+        rows[bad] = rng.integers(0, m, size=(bad.size, zeta))
+
+
 @leaf_kernel("sampling.sparse_sign_apply")
 def sparse_sign_apply(A: Any, rows: Any, signs: Any, m: int) -> Any:
     """ΦA for the sparse sign embedding Φ (m, n): column j of Φ has entries signs[j, :] at rows[j, :].
@@ -188,7 +208,7 @@ def _sketched_scores(A: Any, xp: Any, bd: Boundary, eps: float, rng: np.random.G
         return _exact_scores(A, xp, "qr", None, n, d)
     if embedding == "sparse_sign":
         zeta = min(SPARSE_SIGN_NNZ, m1)
-        rows = rng.integers(0, m1, size=(n, zeta))
+        rows = _distinct_rows(rng, n, m1, zeta)  # ζ distinct rows per column: ‖Φ e_i‖ = 1 exactly
         signs = (2.0 * rng.integers(0, 2, size=(n, zeta)) - 1.0) / math.sqrt(zeta)
         PA = sparse_sign_apply(A, bd.asarray(rows, dtype=xp.int64, name="rows"),
                                bd.asarray(signs, name="signs"), m1)
@@ -200,15 +220,18 @@ def _sketched_scores(A: Any, xp: Any, bd: Boundary, eps: float, rng: np.random.G
             G = bd.asarray(rng.standard_normal((m1, stop - start)) / math.sqrt(m1), name="Phi")
             PA = PA + G @ A[start:stop, :]
     # Drineas et al. Alg. 1, step 2: R from the QR of ΦA (ΦA = Q_Φ R); A R⁻¹ has orthonormal-ish columns
-    _, R = xp.linalg.qr(PA)
+    R = qr_r(PA)
     rank, s = _rank_from_R(R, n, xp, None)
     if rank < d:
         _raise_rank(rank, d, s)
-    Rinv = solve_triangular(R, xp.eye(d, dtype=R.dtype, device=device(R)), lower=False)
     if jl and m2 < d:  # step 3: Π (d, m₂) Gaussian with N(0, 1/m₂) entries (only pays when m₂ < d)
+        Rinv = solve_triangular(R, xp.eye(d, dtype=R.dtype, device=device(R)), lower=False)
         Pi = bd.asarray(rng.standard_normal((d, m2)) / math.sqrt(m2), name="Pi")
-        Rinv = Rinv @ Pi
-    X = A @ Rinv  # step 4: τ̃_i = ‖(A R⁻¹ Π)_i‖²
+        X = A @ (Rinv @ Pi)  # step 4: τ̃_i = ‖(A R⁻¹ Π)_i‖²
+        return xp.sum(X * X, axis=1)
+    # step 4 without Π: X = A R⁻¹ as one GEMM with the explicit d x d inverse (a GEMM beats the
+    # triangular solve with n right-hand sides in OpenBLAS, although it has twice the flops)
+    X = A @ solve_triangular(R, xp.eye(d, dtype=R.dtype, device=device(R)), lower=False)
     return xp.sum(X * X, axis=1)
 
 
@@ -233,7 +256,8 @@ def leverage_scores(
     so Σ_i τ_i = rank(A) and 0 <= τ_i <= 1. The exact methods never form AᵀA.
 
     ``method="sketch"`` is Algorithm 1 of Drineas et al. (2012): ΦA with an oblivious subspace
-    embedding Φ (m₁ rows), R from the QR of ΦA, optionally a Gaussian JL matrix Π (m₂ columns),
+    embedding Φ (m₁ rows; the sparse sign embedding has ζ = 8 entries ±1/√ζ in distinct rows of
+    each column), R from the QR of ΦA, optionally a Gaussian JL matrix Π (m₂ columns),
     and τ̃_i = ‖(A R⁻¹ Π)_i‖². Then τ̃_i ∈ [(1 - ε) τ_i, (1 + ε) τ_i] for all i with high
     probability; the sizes m₁, m₂ follow from ε (:func:`sketch_sizes`). Cost O(nnz(A)·ζ + m₁d² +
     nd²) with the sparse sign embedding (ζ = 8 nonzeros per column), against O(nd²) with a larger

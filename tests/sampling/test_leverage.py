@@ -103,7 +103,7 @@ def test_sketch_falls_back_to_exact_when_it_cannot_pay():
 
 def test_sparse_sign_twin_matches_reference():
     from refimpl.backends import get_kernel
-    from refimpl.sampling.leverage import sparse_sign_apply, thin_qr
+    from refimpl.sampling.leverage import _distinct_rows, qr_r, sparse_sign_apply, thin_qr
 
     rng = np.random.default_rng(6)
     A = rng.standard_normal((500, 7))
@@ -117,6 +117,11 @@ def test_sparse_sign_twin_matches_reference():
     Q2, R2 = get_kernel("sampling.thin_qr", "numpy")(A)
     np.testing.assert_allclose(np.abs(R1), np.abs(R2), atol=1e-12)
     np.testing.assert_allclose((Q1**2).sum(1), (Q2**2).sum(1), atol=1e-13)
+    # R without Q (SciPy mode="r"): the same Householder R up to round-off
+    np.testing.assert_allclose(get_kernel("sampling.qr_r", "numpy")(A), qr_r.reference(A), atol=1e-12)
+    # the sparse sign columns have distinct target rows, so ||Phi e_i|| = 1 exactly
+    rows = _distinct_rows(np.random.default_rng(0), 5000, 20, 8)
+    assert all(len(set(r)) == 8 for r in rows.tolist())
 
 
 # --------------------------------------------------------------------------------------------
