@@ -8,11 +8,14 @@ sketches.
 * :mod:`refimpl.sampling.regression`: reweighted least squares on a sample, active regression.
 * :mod:`refimpl.sampling.coordinated`: coordinated priority/threshold sketches and the AᵀB
   estimator (Daliri et al., ICLR 2025).
+* :mod:`refimpl.sampling.dpp`: projection DPPs (chain rule) and generalised volume sampling
+  on a finite candidate set (Nouy & Michel).
 * :mod:`refimpl.sampling.sketch_solve`: sketch-and-solve regression (Gaussian, SRHT, CountSketch,
   leverage) and the ℓ∞ error ratio (Song et al., ICML 2023).
 """
 
 from .coordinated import CoordinatedSketch, coordinated_hash, priority_sketch, sketched_product, threshold_sketch
+from .dpp import projection_dpp_sample, volume_sample
 from .leverage import RankDeficientError, leverage_scores, ridge_leverage_scores, sketch_sizes
 from .regression import ActiveRegressionResult, RegressionStatus, active_regression, reweighted_lstsq
 from .sketch_solve import linf_error_ratio, sketch_and_solve
@@ -39,10 +42,12 @@ __all__ = [
     "pivotal_sample",
     "pivotal_tree",
     "priority_sketch",
+    "projection_dpp_sample",
     "ridge_leverage_scores",
     "sample_with_replacement",
     "sketch_and_solve",
     "sketch_sizes",
     "sketched_product",
     "threshold_sketch",
+    "volume_sample",
 ]
