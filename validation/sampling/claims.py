@@ -331,3 +331,149 @@ def k2_rate(ctx: ClaimContext) -> Outcome:
         ctx.progress(j + 1, 2, "sketch types")
     return Outcome(measured=out, detail=f"{R} trials per m; medians " + "; ".join(
         f"{k}: " + ", ".join(f"{x:.3g}" for x in v) for k, v in meds.items()))
+
+
+def _h_setup(N=2000):
+    """Nouy & Michel setting: N uniform candidates on [-1, 1], Legendre degree < 6 (m = 6), f = 1/(1+25x²)."""
+    x = np.random.default_rng(0).uniform(-1, 1, N)
+    V = np.linalg.qr(np.polynomial.legendre.legvander(x, 5))[0]
+    return x, V, 1.0 / (1.0 + 25 * x**2)
+
+
+@claim(
+    id="H-0",
+    family=FAMILY,
+    title="projection DPP: subset frequencies = det(V_S)^2 within 4 MC s.d., size exactly m",
+    reference="Nouy & Michel 2023 / Hough et al. chain rule: P(S) = det(V_S)^2 for a projection DPP; N=6, m=2",
+    target={
+        "max z": Target.at_most(4.0, label="max_S |f_S - det(V_S)²| / sd_S"),
+        "wrong sizes": Target.equal(0, label="samples with size != m or repeats"),
+    },
+    source="identity",
+    seconds=(1.5, 12.0),
+)
+def h0_subset_law(ctx: ClaimContext) -> Outcome:
+    import itertools
+
+    from refimpl.sampling import projection_dpp_sample
+
+    V = np.linalg.qr(np.random.default_rng(3).standard_normal((6, 2)))[0]
+    Vb = ctx.backend.asarray(V)
+    R = 3000 if ctx.quick else 30000
+    counts, wrong = {}, 0
+    for s in range(R):
+        S = tuple(_np(projection_dpp_sample(Vb, rng=s)).tolist())
+        wrong += len(set(S)) != 2
+        counts[S] = counts.get(S, 0) + 1
+    z = 0.0
+    for S in itertools.combinations(range(6), 2):
+        p = np.linalg.det(V[list(S)]) ** 2
+        z = max(z, abs(counts.get(S, 0) / R - p) / math.sqrt(p * (1 - p) / R))
+    return Outcome(measured={"max z": z, "wrong sizes": float(wrong)}, detail=f"{R} draws over 15 subsets")
+
+
+@claim(
+    id="H-1",
+    family=FAMILY,
+    title="volume-rescaled sampling: weighted LS coefficients unbiased for the L2 projection (n = m + 2)",
+    reference="Nouy & Michel 2023, abstract (unbiased estimator); N=2000, Legendre m=6, f=1/(1+25x^2), n=8",
+    target=Target.at_most(4.0, label="max_j |mean ĉ_j - c*_j| / s.e."),
+    source="paper",
+    seconds=(3.0, 12.0),
+)
+def h1_unbiased(ctx: ClaimContext) -> Outcome:
+    from refimpl.sampling import reweighted_lstsq, volume_sample
+
+    x, V, f = _h_setup()
+    N, m = V.shape
+    phi = math.sqrt(N) * V
+    c_star = phi.T @ f / N
+    w = m / (N * (V**2).sum(1))
+    Vb = ctx.backend.asarray(V)
+    R = 1000 if ctx.quick else 4000
+    coefs = np.empty((R, m))
+    for s in range(R):
+        S = _np(volume_sample(Vb, m + 2, rng=s))
+        coefs[s] = _np(reweighted_lstsq(phi[S], f[S], 1.0 / w[S]))
+        if s % 500 == 499:
+            ctx.progress(s + 1, R, "samples")
+    se = coefs.std(0, ddof=1) / math.sqrt(R)
+    z = float(np.max(np.abs(coefs.mean(0) - c_star) / se))
+    bias = float(np.linalg.norm(coefs.mean(0) - c_star) / np.linalg.norm(c_star))
+    return Outcome(measured=z, detail=f"{R} samples; relative bias {bias:.3g} (MC noise)")
+
+
+@claim(
+    id="H-2",
+    family=FAMILY,
+    title="stability P(||G - I|| <= 1/2): repeated projection DPPs beat i.i.d. optimal sampling at n = 2m, 4m, 6m",
+    reference="Nouy & Michel 2023, abstract (repeated DPPs need far fewer samples); N=2000, m=6",
+    target={
+        "min gap": Target.at_least(0.01, label="min_n (P_DPP - P_iid)"),
+        "gap at 4m": Target.at_least(0.5, label="P_DPP - P_iid at n = 4m"),
+    },
+    source="design",
+    seconds=(3.0, 15.0),
+)
+def h2_stability(ctx: ClaimContext) -> Outcome:
+    from refimpl.sampling import projection_dpp_sample
+
+    _, V, _ = _h_setup()
+    N, m = V.shape
+    lev = (V**2).sum(1)
+    Vb = ctx.backend.asarray(V)
+    R = 200 if ctx.quick else 1500
+    gen = np.random.default_rng(5)
+    out, text = {}, []
+    gaps = []
+    for n in (2 * m, 4 * m, 6 * m):
+        ok_dpp = ok_iid = 0
+        for s in range(R):
+            S = np.concatenate([_np(projection_dpp_sample(Vb, rng=gen)) for _ in range(n // m)])
+            T = gen.choice(N, size=n, p=lev / m)
+            for idx, is_dpp in ((S, True), (T, False)):
+                W = V[idx] / np.sqrt(lev[idx])[:, None]
+                G = (m / n) * (W.T @ W)  # (1/n) Σ w φ φᵀ with φ = √N V_i, w = m/(N‖V_i‖²)
+                good = np.linalg.norm(G - np.eye(m), 2) <= 0.5
+                ok_dpp += good and is_dpp
+                ok_iid += good and not is_dpp
+        gaps.append((ok_dpp - ok_iid) / R)
+        text.append(f"n={n}: DPP {ok_dpp / R:.2f} vs iid {ok_iid / R:.2f}")
+        ctx.progress(len(gaps), 3, "sizes")
+    out = {"min gap": float(min(gaps)), "gap at 4m": float(gaps[1])}
+    return Outcome(measured=out, detail=f"{R} samples per size; " + "; ".join(text))
+
+
+@claim(
+    id="H-peer",
+    family=FAMILY,
+    title="projection-DPP inclusion frequencies agree with DPPy sample_exact('GS') and with diag(K)",
+    reference="DPPy 0.3.3 FiniteDPP(projection=True, K_eig_dec=(1, V)).sample_exact('GS'); N=30, rank 4",
+    target={
+        "refimpl max z": Target.at_most(4.5, label="refimpl: max |f_i - K_ii| / sd_i"),
+        "DPPy max z": Target.at_most(4.5, label="DPPy: max |f_i - K_ii| / sd_i"),
+    },
+    source="peer",
+    seconds=(3.0, 12.0),
+)
+def h_peer(ctx: ClaimContext) -> Outcome:
+    try:
+        from dppy.finite_dpps import FiniteDPP
+    except ImportError:
+        raise ClaimSkipped("DPPy not installed: pip install dppy") from None
+    from refimpl.sampling import projection_dpp_sample
+
+    V = np.linalg.qr(np.random.default_rng(2).standard_normal((30, 4)))[0]
+    Vb = ctx.backend.asarray(V)
+    dpp = FiniteDPP("correlation", projection=True, K_eig_dec=(np.ones(4), V))
+    rs = np.random.RandomState(0)
+    R = 1500 if ctx.quick else 10000
+    ours, theirs = np.zeros(30), np.zeros(30)
+    for s in range(R):
+        ours[_np(projection_dpp_sample(Vb, rng=s))] += 1
+        theirs[np.asarray(dpp.sample_exact(mode="GS", random_state=rs))] += 1
+    lev = (V**2).sum(1)
+    sd = np.sqrt(lev * (1 - lev) / R)
+    return Outcome(measured={"refimpl max z": float(np.max(np.abs(ours / R - lev) / sd)),
+                             "DPPy max z": float(np.max(np.abs(theirs / R - lev) / sd))},
+                   detail=f"{R} samples each")
