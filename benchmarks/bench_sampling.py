@@ -13,7 +13,12 @@ All timings single-threaded (BLAS pinned before NumPy is imported); peers timed 
    and 1e6 (target ratio <= 12x: O(n)), and the Numba twin of the sweep against the vectorised
    array-API reference at n = 1e6.
 
-Run: ``python benchmarks/bench_sampling.py [--quick]`` (``--quick``: smaller sizes).
+4. Projection DPP, N = 1e4, rank 50 (peer-baselines recipe, s = 1): ``projection_dpp_sample``
+   against DPPy ``FiniteDPP(projection, K_eig_dec).sample_exact(mode='GS_bis')`` (target: <= 1x,
+   i.e. ratio peer/refimpl >= 1), when DPPy is installed.
+
+Run: ``python benchmarks/bench_sampling.py [--quick] [exact|sketch|pivotal|dpp ...]``
+(``--quick``: smaller sizes; names: only those sections).
 """
 from _runner import pin_threads
 
@@ -111,8 +116,30 @@ def bench_pivotal(quick):
         report(rows, title="3b. Numba twin of the sweep (ratio = reference / twin)")
 
 
+def bench_dpp(quick):
+    try:
+        from dppy.finite_dpps import FiniteDPP
+    except ImportError:
+        print("\n4. projection DPP: skipped (DPPy not installed: pip install dppy)")
+        return
+    from refimpl.sampling import projection_dpp_sample
+
+    N, r = (2000, 20) if quick else (10_000, 50)
+    Q, _ = np.linalg.qr(recipe(N, r, s=1))
+    dpp = FiniteDPP("correlation", projection=True, K_eig_dec=(np.ones(r), Q))
+    rs = np.random.RandomState(0)
+    rows = [dict(name=f"projection DPP N={N} rank={r}", refimpl=timeit(lambda: projection_dpp_sample(Q, rng=0), repeat=5),
+                 peer=timeit(lambda: dpp.sample_exact(mode="GS_bis", random_state=rs), repeat=5),
+                 peer_name="DPPy sample_exact GS_bis"),
+            dict(name=f"projection DPP N={N} rank={r}", refimpl=timeit(lambda: projection_dpp_sample(Q, rng=0), repeat=5),
+                 peer=timeit(lambda: dpp.sample_exact(mode="GS", random_state=rs), repeat=5),
+                 peer_name="DPPy sample_exact GS")]
+    report(rows, title="4. projection DPP (target: peer/refimpl >= 1 against GS_bis)")
+
+
 if __name__ == "__main__":
     quick = "--quick" in sys.argv
-    bench_exact(quick)
-    bench_sketch(quick)
-    bench_pivotal(quick)
+    only = [a for a in sys.argv[1:] if not a.startswith("--")]
+    for name, fn in (("exact", bench_exact), ("sketch", bench_sketch), ("pivotal", bench_pivotal), ("dpp", bench_dpp)):
+        if not only or name in only:
+            fn(quick)
