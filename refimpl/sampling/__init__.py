@@ -10,6 +10,7 @@ sketches.
   estimator (Daliri et al., ICLR 2025).
 * :mod:`refimpl.sampling.dpp`: projection DPPs (chain rule) and generalised volume sampling
   on a finite candidate set (Nouy & Michel).
+* :mod:`refimpl.sampling.sensitivity`: ℓp sensitivities by convex solves (Woodruff & Yasuda).
 * :mod:`refimpl.sampling.sketch_solve`: sketch-and-solve regression (Gaussian, SRHT, CountSketch,
   leverage) and the ℓ∞ error ratio (Song et al., ICML 2023).
 """
@@ -18,6 +19,7 @@ from .coordinated import CoordinatedSketch, coordinated_hash, priority_sketch, s
 from .dpp import projection_dpp_sample, volume_sample
 from .leverage import RankDeficientError, leverage_scores, ridge_leverage_scores, sketch_sizes
 from .regression import ActiveRegressionResult, RegressionStatus, active_regression, reweighted_lstsq
+from .sensitivity import lp_sensitivities
 from .sketch_solve import linf_error_ratio, sketch_and_solve
 from .samplers import (
     bernoulli_sample,
@@ -39,6 +41,7 @@ __all__ = [
     "inclusion_probabilities",
     "leverage_scores",
     "linf_error_ratio",
+    "lp_sensitivities",
     "pivotal_sample",
     "pivotal_tree",
     "priority_sketch",
