@@ -491,7 +491,7 @@ def _i_instance(seed=9):
     reference="Woodruff & Yasuda 2023: sigma^(2) = tau (standard identity); 60 x 4 log-normal rows",
     target=Target.at_most(1e-6, label="max |σ/τ - 1|"),
     source="identity",
-    seconds=(0.5, 0.5),
+    seconds=(0.6, 1.5),
 )
 def i1_p2(ctx: ClaimContext) -> Outcome:
     from refimpl.sampling import lp_sensitivities
@@ -512,7 +512,7 @@ def i1_p2(ctx: ClaimContext) -> Outcome:
         "S_4": Target.between(4.0 - 1e-6, 16.0, label="𝔖_4 in [d, d²]"),
     },
     source="design",
-    seconds=(1.0, 1.0),
+    seconds=(0.6, 1.5),
 )
 def i2_total(ctx: ClaimContext) -> Outcome:
     from refimpl.sampling import lp_sensitivities
@@ -521,3 +521,45 @@ def i2_total(ctx: ClaimContext) -> Outcome:
     s1 = float(_np(lp_sensitivities(A, 1.0)).sum())
     s4 = float(_np(lp_sensitivities(A, 4.0)).sum())
     return Outcome(measured={"S_1": s1, "S_4": s4}, detail="LP per row (p = 1), BFGS per row (p = 4)")
+
+
+@claim(
+    id="G-3",
+    family=FAMILY,
+    title="1-D polynomial regression: samples for 1.5x optimal error (50% success) grow linearly in d (pivotal, sorted order)",
+    reference="Shimizu et al. 2024, Theorem 1.2 (O(d/eps) samples for binary-tree pivotal sampling in 1-D); "
+              "Legendre degree d-1, f = 1/(1+25x^2), 10^4 Chebyshev points",
+    target=Target.at_most(1.15, label="log-log slope of k(d)"),
+    source="design",
+    seconds=(5.0, 22.0),
+)
+def g3_linear_in_d(ctx: ClaimContext) -> Outcome:
+    from refimpl.sampling import active_regression
+
+    N = 10_000
+    x = np.sort(np.cos(np.pi * (np.arange(N) + 0.5) / N))  # sorted: the given order is the spatial order in 1-D
+    f = 1.0 / (1.0 + 25 * x**2)
+    ds = (10, 20, 40) if ctx.quick else (10, 20, 40, 80)
+    T = 20 if ctx.quick else 60
+    ks = []
+    for j, d in enumerate(ds):
+        A = np.polynomial.legendre.legvander(x, d - 1)
+        opt = float(np.sum((A @ np.linalg.lstsq(A, f, rcond=None)[0] - f) ** 2))
+        Ab, fb = ctx.backend.asarray(A), ctx.backend.asarray(f)
+        tau = _np(leverage_scores(Ab))
+
+        def success(k):
+            ok = 0
+            for s in range(T):
+                r = active_regression(Ab, fb, k, scores=ctx.backend.asarray(tau), rng=s)
+                ok += float(np.sum((A @ _np(r.x) - f) ** 2)) <= 1.5 * opt
+            return ok / T
+
+        lo, hi = d, 8 * d  # bisection on k for a 50% success rate
+        while hi - lo > max(1, d // 20):
+            mid = (lo + hi) // 2
+            lo, hi = (lo, mid) if success(mid) >= 0.5 else (mid, hi)
+        ks.append(hi)
+        ctx.progress(j + 1, len(ds), "degrees")
+    slope = float(np.polyfit(np.log(ds), np.log(ks), 1)[0])
+    return Outcome(measured=slope, detail=f"{T} trials per k; k(d) = " + ", ".join(f"{d}: {k}" for d, k in zip(ds, ks)))
