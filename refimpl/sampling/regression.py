@@ -20,7 +20,6 @@ sample returns the minimum-norm solution with status ``RANK_DEFICIENT``, and not
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 

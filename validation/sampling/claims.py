@@ -258,7 +258,6 @@ def j2_theorem(ctx: ClaimContext) -> Outcome:
     return Outcome(measured=out, detail=f"k = {k}, n = 5000, {R} hash seeds per sketch type")
 
 
-__all__ = ["ClaimSkipped"]
 
 
 def _spiked(n, d, seed):
