@@ -1,1 +1,3 @@
-"""Validation claims of the sampling family: none yet."""
+"""Validation claims of the sampling family (the family's manifest imports its claim modules here)."""
+
+from . import claims  # noqa: F401

@@ -1,0 +1,39 @@
+"""NumPy/SciPy twins of the sampling leaf kernels (references in refimpl/sampling/*.py).
+
+* ``sampling.thin_qr``: :func:`scipy.linalg.qr` in economic mode (LAPACK geqrf + orgqr), faster
+  than ``numpy.linalg.qr`` on tall matrices. Same factorisation up to round-off (both are
+  Householder QR; the signs of R's diagonal follow LAPACK in both).
+* ``sampling.qr_r``: :func:`scipy.linalg.qr` with ``mode="r"`` (no Q is formed), for the R of
+  the sketch ΦA.
+* ``sampling.sparse_sign_apply``: ΦA as a SciPy CSC matrix times A, O(ζ·n·d) instead of the
+  reference's dense one-hot blocks; duplicate entries are summed, as in the reference. Sums are
+  formed in a different order, so the result agrees with the reference to round-off, not bitwise.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.linalg
+import scipy.sparse
+
+from refimpl.backends import register_twin
+
+
+@register_twin("sampling.thin_qr", "numpy")
+def thin_qr_numpy(A):
+    Q, R = scipy.linalg.qr(A, mode="economic", check_finite=False)
+    return Q, R
+
+
+@register_twin("sampling.qr_r", "numpy")
+def qr_r_numpy(A):
+    return scipy.linalg.qr(A, mode="r", check_finite=False)[0][: A.shape[1], :]
+
+
+@register_twin("sampling.sparse_sign_apply", "numpy")
+def sparse_sign_apply_numpy(A, rows, signs, m):
+    n, zeta = rows.shape
+    # CSC with ζ entries per column, built directly (no COO sort); duplicates add up in the product
+    Phi = scipy.sparse.csc_matrix((np.asarray(signs, dtype=A.dtype).ravel(), np.asarray(rows).ravel(),
+                                   np.arange(0, n * zeta + 1, zeta)), shape=(m, n))
+    return np.asarray(Phi @ A)

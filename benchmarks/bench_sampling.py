@@ -1,0 +1,145 @@
+"""Sampling family benchmark: exact and sketched leverage scores vs SciPy QR, pivotal sampling scaling.
+
+All timings single-threaded (BLAS pinned before NumPy is imported); peers timed in the same run.
+
+1. Exact leverage scores, n = 2e5, d = 50 (peer-baselines recipe: heavy-tailed rows, log-spaced
+   columns) against SciPy ``qr(mode='economic')`` + squared row norms. Target: refimpl time <=
+   1.1x the peer (ratio peer/refimpl >= 0.91). Also reported: the Cholesky flop floor
+   (cholesky(AᵀA) + triangular solve; the normal equations, which refimpl never uses).
+2. Sketched scores (sparse sign, eps = 0.2, no JL), n = 5e4, d = 300 against the same SciPy QR.
+   Target: >= 3x faster with every score within (1 ± 0.2). The error-time curve for
+   eps in {0.1, 0.2, 0.5}, with and without JL, and the sketch at d = 50, n = 2e5.
+3. Tree pivotal sampling (given order, inclusion probabilities with Σp = n/10): time at n = 1e5
+   and 1e6 (target ratio <= 12x: O(n)), and the Numba twin of the sweep against the vectorised
+   array-API reference at n = 1e6.
+
+4. Projection DPP, N = 1e4, rank 50 (peer-baselines recipe, s = 1): ``projection_dpp_sample``
+   against DPPy ``FiniteDPP(projection, K_eig_dec).sample_exact(mode='GS_bis')`` (target: <= 1x,
+   i.e. ratio peer/refimpl >= 1), when DPPy is installed.
+
+Run: ``python benchmarks/bench_sampling.py [--quick] [exact|sketch|pivotal|dpp ...]``
+(``--quick``: smaller sizes; names: only those sections).
+"""
+from _runner import pin_threads
+
+pin_threads(1)
+
+import sys  # noqa: E402
+
+import numpy as np  # noqa: E402
+import scipy.linalg  # noqa: E402
+
+from _runner import report, timeit  # noqa: E402
+from refimpl import available_backends, use_backend  # noqa: E402
+from refimpl.backends import get_kernel  # noqa: E402
+from refimpl.sampling import inclusion_probabilities, leverage_scores, pivotal_sample  # noqa: E402
+from refimpl.sampling.samplers import pivotal_sweep  # noqa: E402
+
+
+def recipe(n, d, s=0):
+    rng = np.random.default_rng(s + n + 7 * d)
+    G = rng.standard_normal((n, d))
+    return G * (np.abs(rng.standard_t(2, size=n)) + 1e-3)[:, None] * np.logspace(0, -3, d)[None, :]
+
+
+def scipy_scores(A):
+    Q, _ = scipy.linalg.qr(A, mode="economic", check_finite=False)
+    return np.einsum("ij,ij->i", Q, Q)
+
+
+def cholesky_floor(A):
+    L = np.linalg.cholesky(A.T @ A)
+    X = scipy.linalg.solve_triangular(L, A.T, lower=True, check_finite=False)
+    return np.einsum("ij,ij->i", X, X)
+
+
+def bench_exact(quick):
+    n, d = (50_000, 50) if quick else (200_000, 50)
+    A = recipe(n, d)
+    rows = [dict(name=f"exact QR scores {n}x{d}", refimpl=timeit(lambda: leverage_scores(A), repeat=3),
+                 peer=timeit(lambda: scipy_scores(A), repeat=3), peer_name="scipy economic QR + norms"),
+            dict(name=f"exact QR scores {n}x{d}", refimpl=timeit(lambda: leverage_scores(A), repeat=3),
+                 peer=timeit(lambda: cholesky_floor(A), repeat=3), peer_name="Cholesky floor (normal eqs)")]
+    err = np.abs(leverage_scores(A) - scipy_scores(A)).max()
+    report(rows, title=f"1. exact leverage scores (max |Δ| vs SciPy = {err:.1e}); target peer/refimpl >= 0.91")
+
+
+def bench_sketch(quick):
+    n, d = (20_000, 150) if quick else (50_000, 300)
+    A = recipe(n, d, s=1)
+    exact = scipy_scores(A)
+    peer = timeit(lambda: scipy_scores(A), repeat=3)
+    rows = []
+    for eps in (0.1, 0.2, 0.5):
+        for jl in (False, True):
+            approx = leverage_scores(A, method="sketch", eps=eps, rng=0, jl=jl)
+            err = np.abs(approx / exact - 1).max()
+            t = timeit(lambda: leverage_scores(A, method="sketch", eps=eps, rng=0, jl=jl), repeat=3)
+            rows.append(dict(name=f"sparse sign eps={eps} jl={jl} err={err:.3f}", refimpl=t, peer=peer,
+                             peer_name="scipy economic QR + norms"))
+    n2 = 50_000 if quick else 200_000
+    A2 = recipe(n2, 50)
+    exact2 = scipy_scores(A2)
+    err2 = np.abs(leverage_scores(A2, method="sketch", eps=0.2, rng=0) / exact2 - 1).max()
+    rows.append(dict(name=f"{n2}x50 sparse sign eps=0.2 err={err2:.3f}",
+                     refimpl=timeit(lambda: leverage_scores(A2, method="sketch", eps=0.2, rng=0), repeat=3),
+                     peer=timeit(lambda: scipy_scores(A2), repeat=3), peer_name="scipy economic QR + norms"))
+    report(rows, title=f"2. sketched leverage scores {n}x{d} (target: eps=0.2 no JL >= 3x with err <= 0.2)")
+
+
+def bench_pivotal(quick):
+    sizes = (10_000, 100_000) if quick else (100_000, 1_000_000)
+    times = {}
+    for n in sizes:
+        rng = np.random.default_rng(n)
+        p = inclusion_probabilities(rng.uniform(0.1, 1.0, n), n // 10)
+        times[n] = timeit(lambda: pivotal_sample(p, rng=1), repeat=3)
+    print(f"\n3. tree pivotal sampling (numpy backend, vectorised reference sweep): "
+          f"n={sizes[0]}: {times[sizes[0]]['best'] * 1e3:.1f} ms, n={sizes[1]}: {times[sizes[1]]['best'] * 1e3:.1f} ms, "
+          f"ratio {times[sizes[1]]['best'] / times[sizes[0]]['best']:.1f}x for 10x n (target <= 12x)")
+    if available_backends().get("numba") is None:
+        n = sizes[1]
+        L = 1 << int(np.ceil(np.log2(n)))
+        rng = np.random.default_rng(0)
+        p = inclusion_probabilities(rng.uniform(0.1, 1.0, n), n // 10)
+        idx = np.concatenate([np.arange(n), -np.ones(L - n, dtype=np.int64)])
+        leaf_p = np.concatenate([p, np.zeros(L - n)])
+        u = rng.random(L - 1)
+        twin = get_kernel("sampling.pivotal_sweep", "numba")
+        rows = [dict(name=f"pivotal sweep n={n}", refimpl=timeit(lambda: twin(idx, leaf_p, u), repeat=3),
+                     peer=timeit(lambda: pivotal_sweep.reference(idx, leaf_p, u), repeat=3),
+                     peer_name="array-API reference (numpy)")]
+        with use_backend("numba"):
+            rows.append(dict(name=f"pivotal_sample n={n} (numba backend)",
+                             refimpl=timeit(lambda: pivotal_sample(p, rng=1), repeat=3), peer=times[n],
+                             peer_name="pivotal_sample, numpy backend"))
+        report(rows, title="3b. Numba twin of the sweep (ratio = reference / twin)")
+
+
+def bench_dpp(quick):
+    try:
+        from dppy.finite_dpps import FiniteDPP
+    except ImportError:
+        print("\n4. projection DPP: skipped (DPPy not installed: pip install dppy)")
+        return
+    from refimpl.sampling import projection_dpp_sample
+
+    N, r = (2000, 20) if quick else (10_000, 50)
+    Q, _ = np.linalg.qr(recipe(N, r, s=1))
+    dpp = FiniteDPP("correlation", projection=True, K_eig_dec=(np.ones(r), Q))
+    rs = np.random.RandomState(0)
+    rows = [dict(name=f"projection DPP N={N} rank={r}", refimpl=timeit(lambda: projection_dpp_sample(Q, rng=0), repeat=5),
+                 peer=timeit(lambda: dpp.sample_exact(mode="GS_bis", random_state=rs), repeat=5),
+                 peer_name="DPPy sample_exact GS_bis"),
+            dict(name=f"projection DPP N={N} rank={r}", refimpl=timeit(lambda: projection_dpp_sample(Q, rng=0), repeat=5),
+                 peer=timeit(lambda: dpp.sample_exact(mode="GS", random_state=rs), repeat=5),
+                 peer_name="DPPy sample_exact GS")]
+    report(rows, title="4. projection DPP (target: peer/refimpl >= 1 against GS_bis)")
+
+
+if __name__ == "__main__":
+    quick = "--quick" in sys.argv
+    only = [a for a in sys.argv[1:] if not a.startswith("--")]
+    for name, fn in (("exact", bench_exact), ("sketch", bench_sketch), ("pivotal", bench_pivotal), ("dpp", bench_dpp)):
+        if not only or name in only:
+            fn(quick)
