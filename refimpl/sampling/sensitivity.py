@@ -74,7 +74,7 @@ def _sens_smooth(A: np.ndarray, i: int, p: float) -> float:
 
 @capabilities(host_only="one SciPy linprog (p = 1) or BFGS (p > 1) solve per row on the host")
 def lp_sensitivities(A: Any, p: float) -> Any:
-    """ℓp sensitivities σ_i = sup_x |a_iᵀx|^p / ‖Ax‖_p^p of the rows of A (one convex solve per row).
+    """ℓp sensitivities σ_i = sup_x ``|a_iᵀx|^p / ‖Ax‖_p^p`` of the rows of A (one convex solve per row).
 
     Parameters
     ----------
