@@ -128,6 +128,8 @@ class LevelEIM(Result):
         :math:`\varepsilon_d`, the greedy error at the chosen rank.
     """
 
+    status: Status
+
     h: float
     rank: int
     cell_points: np.ndarray
@@ -398,6 +400,8 @@ class EIFMMResult(Result):
     timings : dict
         Seconds per phase (setup, p2m, m2l, l2p, p2p).
     """
+
+    status: Status
 
     potential: Any
     estimate: np.ndarray

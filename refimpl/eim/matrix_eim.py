@@ -39,7 +39,7 @@ from ._host import host_array, to_caller
 from refimpl._iterative import Status
 from refimpl._results import Result
 
-from .greedy import EIMResult, _eim_greedy
+from .greedy import EIMResult, EIMStatus, _eim_greedy
 
 __all__ = [
     "MatrixEIM",
@@ -77,6 +77,8 @@ class MatrixEIM(Result):
         Matrix shape.
     """
 
+    status: EIMStatus
+
     rows: np.ndarray
     cols: np.ndarray
     params: np.ndarray
@@ -104,6 +106,7 @@ def matrix_eim(
     atol: float | None = None,
     rtol: float | None = None,
     max_iter: int | None = None,
+    callback: Callable[[Any], Any] | None = None,
 ) -> MatrixEIM:
     r"""Offline stage of the matrix EIM on a training set of parameters (paper B).
 
@@ -118,6 +121,11 @@ def matrix_eim(
         Restrict the snapshots to the upper triangle (:math:`r \le c`) for symmetric families.
     norm, atol, rtol, max_iter
         Passed to :func:`refimpl.eim.eim_greedy` (sup norm on the entries by default).
+    callback : callable, optional
+        Passed to the greedy: called once per step as ``callback(state)`` with
+        ``state.iteration`` (terms so far), ``state.error`` (= ``state.residual_norm``),
+        ``state.point`` (index into the snapshot entries), ``state.param`` and ``state.pivot``;
+        returning ``True`` stops with status ``CALLBACK``.
 
     Returns
     -------
@@ -172,7 +180,7 @@ def matrix_eim(
     rr, cc = np.asarray(rr[order], dtype=np.int64), np.asarray(cc[order], dtype=np.int64)
     S = np.stack([_entries(A, rr, cc) for A in mats], axis=1)
     v.check_finite(S, "assemble(mu) entries")
-    res = _eim_greedy(S, norm=norm, atol=atol, rtol=rtol, max_iter=max_iter)
+    res = _eim_greedy(S, norm=norm, atol=atol, rtol=rtol, max_iter=max_iter, callback=callback)
     I = np.asarray(res.points)
     J = np.asarray(res.params)
     return MatrixEIM(

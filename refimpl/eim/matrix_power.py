@@ -66,7 +66,7 @@ from ._host import host_array, to_caller
 from refimpl._iterative import Status
 from refimpl._results import Result
 
-from .greedy import EIMResult, _eim_greedy
+from .greedy import EIMResult, EIMStatus, _eim_greedy
 
 __all__ = [
     "AffineLimitEIM",
@@ -136,6 +136,8 @@ class AffineLimitEIM(Result):
         :math:`K`.
     greedy : EIMResult
     """
+
+    status: EIMStatus
 
     exponents: np.ndarray
     points: np.ndarray
@@ -247,6 +249,8 @@ class LimitPrediction(Result):
     weights : ndarray
         :math:`\\beta(\\mu)`.
     """
+
+    status: Status
 
     value: Any
     bound: float

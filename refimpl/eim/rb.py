@@ -38,7 +38,7 @@ from ._host import host_array, to_caller
 from refimpl._iterative import Status
 from refimpl._results import Result
 
-from .greedy import EIMResult, _eim_greedy
+from .greedy import EIMResult, EIMStatus, _eim_greedy
 from .matrix_eim import MatrixEIM, matrix_eim, matrix_eim_reduce, matrix_eim_reduced_operator, matrix_eim_weights
 
 __all__ = [
@@ -230,6 +230,8 @@ class DualNormEIM(Result):
     greedy : EIMResult
     """
 
+    status: EIMStatus
+
     points: np.ndarray
     interp_matrix: np.ndarray
     table: np.ndarray
@@ -342,6 +344,8 @@ class NonIntrusiveRB(Result):
     rb_errors : ndarray
         Strong-greedy projection errors.
     """
+
+    status: EIMStatus
 
     basis: np.ndarray
     operator: MatrixEIM

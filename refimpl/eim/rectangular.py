@@ -58,6 +58,8 @@ class RectangularEIM(Result):
         :math:`F = S_{I',J'}`.
     """
 
+    status: Status
+
     points: Any
     params: Any
     fields: Any
