@@ -411,6 +411,10 @@ class EIFMMResult(Result):
     timings: dict = field(default_factory=dict)
 
 
+#: largest bounding-box side eifmm accepts (cell sizes, kernel values and their powers stay finite)
+_MAX_EXTENT = 1e100
+
+
 def _octant_offsets():
     offs = far_offsets()
     table = {}
@@ -506,7 +510,12 @@ def eifmm(
     t_start = time.perf_counter()
 
     lo = np.minimum(x.min(0), y.min(0))
-    size = float(np.max(np.maximum(x.max(0), y.max(0)) - lo)) * (1 + 1e-9) or 1.0
+    with np.errstate(over="ignore", invalid="ignore"):
+        size = float(np.max(np.maximum(x.max(0), y.max(0)) - lo)) * (1 + 1e-9) or 1.0
+    if not np.isfinite(size) or size > _MAX_EXTENT:
+        raise ValueError(f"targets and sources must fit in a bounding box of side at most {_MAX_EXTENT:g} "
+                         f"(the octree's cell sizes and kernel values must stay representable); got a box of side "
+                         f"{size:.3g}: rescale the coordinates (the kernels are homogeneous)")
 
     # ---- per-level EIMs (translation invariance: one per level; homogeneous: one for all) ----
     def levels_for(L: int) -> dict[int, LevelEIM]:
