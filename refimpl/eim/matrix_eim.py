@@ -297,7 +297,8 @@ def matrix_eim_reduce(meim: MatrixEIM, V: Any, W: Any | None = None) -> np.ndarr
 def _reduce(meim: MatrixEIM, V: np.ndarray, W: np.ndarray) -> np.ndarray:
     if V.shape[0] != meim.shape[0] or W.shape[0] != meim.shape[0]:
         raise ValueError(f"V and W must have {meim.shape[0]} rows; got {V.shape} and {W.shape}")
-    out = np.stack([W.conj().T @ (A @ V) for A in meim.matrices])
+    with np.errstate(over="ignore", invalid="ignore"):
+        out = np.stack([W.conj().T @ (A @ V) for A in meim.matrices])
     if not np.all(np.isfinite(out)):
         raise ValueError("V and W are too large: the reduced matrices W^* A_mu_m V overflow; rescale the bases "
                          f"(max |V| = {float(np.max(np.abs(V))):.3g}, max |W| = {float(np.max(np.abs(W))):.3g})")

@@ -209,7 +209,8 @@ def affine_residual_terms(A_terms: Sequence[Any], f_terms: Sequence[Any], V: Any
             raise ValueError(f"A_terms[{k}] must contain only finite values")
         if A.shape != (V.shape[0], V.shape[0]):
             raise ValueError(f"A_terms[{k}] must have shape ({V.shape[0]}, {V.shape[0]}); got shape {tuple(A.shape)}")
-        AV = A @ V
+        with np.errstate(over="ignore", invalid="ignore"):
+            AV = A @ V
         cols.extend(-AV[:, i] for i in range(V.shape[1]))
     out = np.stack(cols, axis=1)
     if not np.all(np.isfinite(out)):
@@ -224,7 +225,8 @@ def residual_coefficients(theta_a: Any, theta_f: Any, uN: Any) -> np.ndarray:
     ta = host_array(bd, theta_a, "theta_a", ndim=1)
     tf = host_array(bd, theta_f, "theta_f", ndim=1)
     u = host_array(bd, uN, "uN", ndim=1)
-    out = np.concatenate([tf, np.outer(ta, u).reshape(-1)])
+    with np.errstate(over="ignore", invalid="ignore"):
+        out = np.concatenate([tf, np.outer(ta, u).reshape(-1)])
     if not np.all(np.isfinite(out)):
         raise ValueError("the products theta_a[q] * uN[n] overflow; rescale theta_a or uN")
     return to_caller(bd, out)
@@ -235,8 +237,9 @@ def dual_norm_classical_offline(R_terms: Any, X: Any) -> np.ndarray:
     r"""Gram matrix :math:`G = R^* X^{-1} R` of the classical offline/online formula."""
     bd = Boundary(R_terms)
     R = host_array(bd, R_terms, "R_terms", ndim=2)
-    G = R.conj().T @ _solve_X(X, R)
-    G = 0.5 * (G + G.conj().T)
+    with np.errstate(over="ignore", invalid="ignore"):
+        G = R.conj().T @ _solve_X(X, R)
+        G = 0.5 * (G + G.conj().T)
     if not np.all(np.isfinite(G)):
         raise ValueError("R_terms is too large: its Gram matrix R^* X^-1 R overflows; rescale R_terms "
                          f"(max |R_terms| = {float(np.max(np.abs(R))):.3g})")
@@ -273,7 +276,8 @@ def dual_norm_classical(G: Any, gamma: Any) -> tuple[float, float]:
     s = float(np.max(np.abs(g))) or 1.0
     gs = g / s
     sq_s = float(np.real(gs.conj() @ (G @ gs)))
-    sq = sq_s * s * s
+    with np.errstate(over="ignore", invalid="ignore"):
+        sq = sq_s * s * s
     if not np.isfinite(sq):
         raise ValueError(f"the squared dual norm gamma^* G gamma overflows (max |gamma| = {s:.3g}); rescale gamma "
                          "or use dual_norm_eim")
@@ -380,7 +384,8 @@ def dual_norm_eim(model: DualNormEIM, gamma: Any) -> float:
     if model.table.shape[1] != g.shape[0]:
         raise ValueError(f"gamma must have shape ({model.table.shape[1]},): one coefficient per residual term; "
                          f"got {g.shape[0]} values")
-    vals = model.table @ g
+    with np.errstate(over="ignore", invalid="ignore"):
+        vals = model.table @ g
     lam = scipy.linalg.solve_triangular(model.interp_matrix, vals, lower=True, unit_diagonal=True, check_finite=False)
     s = float(np.max(np.abs(lam))) if lam.size else 0.0
     if not np.isfinite(s):
