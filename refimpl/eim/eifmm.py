@@ -187,6 +187,12 @@ def far_field_eim(name: str, h: float, *, tol_abs: float, param: float = 1.0, n_
     n_far = v.check_size(n_far, "n_far", limit=_MAX_GRID, why="the training matrix has n_cell^3 x 316 n_far^3 entries")
     if max_rank is not None:
         max_rank = v.check_int(max_rank, "max_rank", low=1)
+    return _far_field_eim(name, h, tol_abs=tol_abs, param=param, n_cell=n_cell, n_far=n_far, max_rank=max_rank)
+
+
+def _far_field_eim(name: str, h: float, *, tol_abs: float, param: float, n_cell: int, n_far: int,
+                   max_rank: int | None) -> LevelEIM:
+    """:func:`far_field_eim` on validated arguments."""
     X, Y = _training_sets(h, n_cell, n_far)
     S = _pair_kernel(name, X, Y, param)
     res = _eim_greedy(S, atol=tol_abs, max_iter=max_rank)
@@ -534,8 +540,8 @@ def eifmm(
                 out[lev] = _with_lu(lvl, kernel, kernel_param)
         else:
             for lev in range(2, L + 1):
-                out[lev] = far_field_eim(kernel, size / 2**lev, tol_abs=tol_abs, param=kernel_param,
-                                         n_cell=n_cell, n_far=n_far)
+                out[lev] = _far_field_eim(kernel, size / 2**lev, tol_abs=tol_abs, param=kernel_param,
+                                          n_cell=n_cell, n_far=n_far, max_rank=None)
         return out
 
     if depth is None:

@@ -91,6 +91,11 @@ def monomial_exponents(Q: int, K: int) -> np.ndarray:
             f"K must keep the number of monomials C(Q + K, K) at most {_MAX_MONOMIALS} (memory and the EIM greedy "
             f"on the monomials grow with it); got Q={Q}, K={K}: {count} monomials"
         )
+    return _monomial_exponents(Q, K)
+
+
+def _monomial_exponents(Q: int, K: int) -> np.ndarray:
+    """:func:`monomial_exponents` on validated sizes."""
     out: list[tuple[int, ...]] = []
 
     def rec(prefix: tuple[int, ...], left: int, slots: int) -> None:
@@ -185,7 +190,9 @@ def _check_degree(degree: Any, Q: int) -> int:
 
 def _affine_limit_core(Th: np.ndarray, degree: int, tol: float | None) -> AffineLimitEIM:
     """The EIM on the monomials of the (already checked) theta matrix ``Th``."""
-    E = monomial_exponents(Th.shape[1], degree)
+    if Th.shape[1] > _MAX_Q:
+        raise ValueError(f"theta(mu) must return at most {_MAX_Q} coefficients (one nested loop level each); got {Th.shape[1]}")
+    E = _monomial_exponents(Th.shape[1], degree)
     with np.errstate(over="ignore", invalid="ignore"):
         S = _monomials(Th, E)
     if not np.all(np.isfinite(S)):
