@@ -128,6 +128,8 @@ class LevelEIM(Result):
         :math:`\varepsilon_d`, the greedy error at the chosen rank.
     """
 
+    status: Status
+
     h: float
     rank: int
     cell_points: np.ndarray
@@ -185,6 +187,12 @@ def far_field_eim(name: str, h: float, *, tol_abs: float, param: float = 1.0, n_
     n_far = v.check_size(n_far, "n_far", limit=_MAX_GRID, why="the training matrix has n_cell^3 x 316 n_far^3 entries")
     if max_rank is not None:
         max_rank = v.check_int(max_rank, "max_rank", low=1)
+    return _far_field_eim(name, h, tol_abs=tol_abs, param=param, n_cell=n_cell, n_far=n_far, max_rank=max_rank)
+
+
+def _far_field_eim(name: str, h: float, *, tol_abs: float, param: float, n_cell: int, n_far: int,
+                   max_rank: int | None) -> LevelEIM:
+    """:func:`far_field_eim` on validated arguments."""
     X, Y = _training_sets(h, n_cell, n_far)
     S = _pair_kernel(name, X, Y, param)
     res = _eim_greedy(S, atol=tol_abs, max_iter=max_rank)
@@ -399,12 +407,18 @@ class EIFMMResult(Result):
         Seconds per phase (setup, p2m, m2l, l2p, p2p).
     """
 
+    status: Status
+
     potential: Any
     estimate: np.ndarray
     ranks: dict
     eps: dict
     depth: int
     timings: dict = field(default_factory=dict)
+
+
+#: largest bounding-box side eifmm accepts (cell sizes, kernel values and their powers stay finite)
+_MAX_EXTENT = 1e100
 
 
 def _octant_offsets():
@@ -502,7 +516,12 @@ def eifmm(
     t_start = time.perf_counter()
 
     lo = np.minimum(x.min(0), y.min(0))
-    size = float(np.max(np.maximum(x.max(0), y.max(0)) - lo)) * (1 + 1e-9) or 1.0
+    with np.errstate(over="ignore", invalid="ignore"):
+        size = float(np.max(np.maximum(x.max(0), y.max(0)) - lo)) * (1 + 1e-9) or 1.0
+    if not np.isfinite(size) or size > _MAX_EXTENT:
+        raise ValueError(f"targets and sources must fit in a bounding box of side at most {_MAX_EXTENT:g} "
+                         f"(the octree's cell sizes and kernel values must stay representable); got a box of side "
+                         f"{size:.3g}: rescale the coordinates (the kernels are homogeneous)")
 
     # ---- per-level EIMs (translation invariance: one per level; homogeneous: one for all) ----
     def levels_for(L: int) -> dict[int, LevelEIM]:
@@ -521,8 +540,8 @@ def eifmm(
                 out[lev] = _with_lu(lvl, kernel, kernel_param)
         else:
             for lev in range(2, L + 1):
-                out[lev] = far_field_eim(kernel, size / 2**lev, tol_abs=tol_abs, param=kernel_param,
-                                         n_cell=n_cell, n_far=n_far)
+                out[lev] = _far_field_eim(kernel, size / 2**lev, tol_abs=tol_abs, param=kernel_param,
+                                          n_cell=n_cell, n_far=n_far, max_rank=None)
         return out
 
     if depth is None:

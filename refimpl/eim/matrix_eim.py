@@ -35,11 +35,11 @@ import scipy.sparse as sp
 from refimpl import _validate as v
 from refimpl.backends import Boundary, capabilities
 
-from ._host import host_array, to_caller
+from ._host import check_flag, host_array, to_caller, training_set
 from refimpl._iterative import Status
 from refimpl._results import Result
 
-from .greedy import EIMResult, _eim_greedy
+from .greedy import EIMResult, EIMStatus, _eim_greedy
 
 __all__ = [
     "MatrixEIM",
@@ -77,6 +77,8 @@ class MatrixEIM(Result):
         Matrix shape.
     """
 
+    status: EIMStatus
+
     rows: np.ndarray
     cols: np.ndarray
     params: np.ndarray
@@ -104,6 +106,7 @@ def matrix_eim(
     atol: float | None = None,
     rtol: float | None = None,
     max_iter: int | None = None,
+    callback: Callable[[Any], Any] | None = None,
 ) -> MatrixEIM:
     r"""Offline stage of the matrix EIM on a training set of parameters (paper B).
 
@@ -118,6 +121,11 @@ def matrix_eim(
         Restrict the snapshots to the upper triangle (:math:`r \le c`) for symmetric families.
     norm, atol, rtol, max_iter
         Passed to :func:`refimpl.eim.eim_greedy` (sup norm on the entries by default).
+    callback : callable, optional
+        Passed to the greedy: called once per step as ``callback(state)`` with
+        ``state.iteration`` (terms so far), ``state.error`` (= ``state.residual_norm``),
+        ``state.point`` (index into the snapshot entries), ``state.param`` and ``state.pivot``;
+        returning ``True`` stops with status ``CALLBACK``.
 
     Returns
     -------
@@ -147,16 +155,41 @@ def matrix_eim(
     >>> bool(np.allclose(matrix_eim_assemble(meim, matrix_eim_weights(meim, s)), assemble(mu)))
     True
     """
-    train = list(train_params)
-    if not train:
-        raise ValueError("train_params must hold at least one parameter; got an empty sequence")
-    mats = [assemble(mu) for mu in train]
+    v.check_callable(assemble, "assemble")
+    symmetric = check_flag(symmetric, "symmetric")
+    train = training_set(train_params)
+    mats = _assemble_all(assemble, train)
+    return _matrix_eim_core(mats, symmetric=symmetric, norm=norm, atol=atol, rtol=rtol, max_iter=max_iter,
+                            callback=callback)
+
+
+def _assemble_all(assemble: Callable[[Any], Any], train: list, name: str = "assemble") -> list:
+    """``assemble(mu)`` on every training parameter, each checked (2-D, square, one shape, finite)."""
+    mats = []
+    for k, mu in enumerate(train):
+        A = assemble(mu)
+        where = f"{name}(train_params[{k}])"
+        if sp.issparse(A):
+            if not np.all(np.isfinite(A.data)):
+                raise ValueError(f"{where} must contain only finite values")
+        else:
+            if A is None or isinstance(A, (str, bytes)):
+                raise TypeError(f"{where} must return a 2-D array or a SciPy sparse matrix; got {type(A).__name__}")
+            A = np.asarray(v.check_array(A, where, ndim=2))
+        shape = tuple(A.shape)
+        if shape[0] != shape[1]:
+            raise ValueError(f"{where} must be a square matrix; got shape {shape}")
+        if mats and shape != tuple(mats[0].shape):
+            raise ValueError(f"{where} returned shape {shape}, expected {tuple(mats[0].shape)} "
+                             f"(the shape of {name}(train_params[0]))")
+        mats.append(A)
+    return mats
+
+
+def _matrix_eim_core(mats: list, *, symmetric: bool, norm: Any, atol: Any, rtol: Any, max_iter: Any,
+                     callback: Any = None) -> MatrixEIM:
+    """The matrix EIM on already assembled and checked matrices."""
     shape = tuple(mats[0].shape)
-    if len(shape) != 2 or shape[0] != shape[1]:
-        raise ValueError(f"assemble(mu) must return a square matrix; got shape {shape}")
-    for k, A in enumerate(mats):
-        if tuple(A.shape) != shape:
-            raise ValueError(f"assemble(mu) returned shape {tuple(A.shape)} for train_params[{k}], expected {shape}")
     sparse = any(sp.issparse(A) for A in mats)
     if sparse:
         pattern = sp.csr_matrix(shape, dtype=bool)
@@ -171,8 +204,7 @@ def matrix_eim(
     order = np.lexsort((cc, rr))
     rr, cc = np.asarray(rr[order], dtype=np.int64), np.asarray(cc[order], dtype=np.int64)
     S = np.stack([_entries(A, rr, cc) for A in mats], axis=1)
-    v.check_finite(S, "assemble(mu) entries")
-    res = _eim_greedy(S, norm=norm, atol=atol, rtol=rtol, max_iter=max_iter)
+    res = _eim_greedy(S, norm=norm, atol=atol, rtol=rtol, max_iter=max_iter, callback=callback)
     I = np.asarray(res.points)
     J = np.asarray(res.params)
     return MatrixEIM(
@@ -212,25 +244,30 @@ def matrix_eim_weights(meim: MatrixEIM, entries: Any) -> np.ndarray:
     v.check_instance(meim, "meim", MatrixEIM, "the result of matrix_eim")
     bd = Boundary(entries)
     s = host_array(bd, entries, "entries", ndim=(1, 2))
+    return to_caller(bd, _weights(meim, s))
+
+
+def _weights(meim: MatrixEIM, s: np.ndarray) -> np.ndarray:
     M = meim.rows.size
     if s.shape[0] != M:
         raise ValueError(f"entries must have {M} rows (one per magic entry); got shape {s.shape}")
-    lam = scipy.linalg.solve_triangular(meim.interp_matrix, s, lower=True, unit_diagonal=True)
-    return to_caller(bd, scipy.linalg.solve_triangular(meim.upper, lam, lower=False))
+    lam = scipy.linalg.solve_triangular(meim.interp_matrix, s, lower=True, unit_diagonal=True, check_finite=False)
+    return scipy.linalg.solve_triangular(meim.upper, lam, lower=False, check_finite=False)
 
 
 @capabilities(host_only="the matrix EIM stores and combines SciPy sparse / NumPy matrices on the host")
 def matrix_eim_assemble(meim: MatrixEIM, beta: Any) -> Any:
     r"""Return :math:`\sum_m \beta_m A_{\mu_m}` (dense array or SciPy sparse matrix)."""
     v.check_instance(meim, "meim", MatrixEIM, "the result of matrix_eim")
-    beta = v.check_array(beta, "beta", ndim=1)
+    bd = Boundary(beta)
+    beta = host_array(bd, beta, "beta", ndim=1)
     M = len(meim.matrices)
     if beta.shape[0] != M:
         raise ValueError(f"beta must have shape ({M},): one weight per selected matrix; got shape {tuple(beta.shape)}")
     out = meim.matrices[0] * beta[0]
     for b, A in zip(beta[1:], meim.matrices[1:]):
         out = out + b * A
-    return out
+    return out if sp.issparse(out) else to_caller(bd, out)
 
 
 @capabilities(host_only="the matrix EIM stores and combines SciPy sparse / NumPy matrices on the host")
@@ -251,11 +288,21 @@ def matrix_eim_reduce(meim: MatrixEIM, V: Any, W: Any | None = None) -> np.ndarr
     (M, N_W, N) ndarray
     """
     v.check_instance(meim, "meim", MatrixEIM, "the result of matrix_eim")
-    V = v.check_array(V, "V", ndim=2)
-    W = V if W is None else v.check_array(W, "W", ndim=2)
+    bd = Boundary(V) if W is None else Boundary(V, W)
+    V = host_array(bd, V, "V", ndim=2)
+    W = V if W is None else host_array(bd, W, "W", ndim=2)
+    return to_caller(bd, _reduce(meim, V, W))
+
+
+def _reduce(meim: MatrixEIM, V: np.ndarray, W: np.ndarray) -> np.ndarray:
     if V.shape[0] != meim.shape[0] or W.shape[0] != meim.shape[0]:
         raise ValueError(f"V and W must have {meim.shape[0]} rows; got {V.shape} and {W.shape}")
-    return np.stack([W.conj().T @ (A @ V) for A in meim.matrices])
+    with np.errstate(over="ignore", invalid="ignore"):
+        out = np.stack([W.conj().T @ (A @ V) for A in meim.matrices])
+    if not np.all(np.isfinite(out)):
+        raise ValueError("V and W are too large: the reduced matrices W^* A_mu_m V overflow; rescale the bases "
+                         f"(max |V| = {float(np.max(np.abs(V))):.3g}, max |W| = {float(np.max(np.abs(W))):.3g})")
+    return out
 
 
 @capabilities(host_only="the matrix EIM stores and combines SciPy sparse / NumPy matrices on the host")
@@ -264,10 +311,14 @@ def matrix_eim_reduced_operator(reduced: np.ndarray, beta: Any) -> np.ndarray:
     bd = Boundary(beta)
     reduced = np.asarray(v.check_array(reduced, "reduced", ndim=3))
     beta = host_array(bd, beta, "beta", ndim=1)
+    return to_caller(bd, _reduced_operator(reduced, beta))
+
+
+def _reduced_operator(reduced: np.ndarray, beta: np.ndarray) -> np.ndarray:
     if beta.shape[0] != reduced.shape[0]:
         raise ValueError(f"beta must have shape ({reduced.shape[0]},): one weight per reduced matrix; "
                          f"got shape {tuple(beta.shape)}")
-    return to_caller(bd, np.tensordot(beta, reduced, axes=1))
+    return np.tensordot(beta, reduced, axes=1)
 
 
 def online_flops(M: int, N: int) -> int:

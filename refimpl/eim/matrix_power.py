@@ -62,11 +62,11 @@ import scipy.sparse as sp
 from refimpl import _validate as v
 from refimpl.backends import Boundary, capabilities
 
-from ._host import host_array, to_caller
+from ._host import host_array, matrix_list, to_caller, training_set
 from refimpl._iterative import Status
 from refimpl._results import Result
 
-from .greedy import EIMResult, _eim_greedy
+from .greedy import EIMResult, EIMStatus, _eim_greedy
 
 __all__ = [
     "AffineLimitEIM",
@@ -91,6 +91,11 @@ def monomial_exponents(Q: int, K: int) -> np.ndarray:
             f"K must keep the number of monomials C(Q + K, K) at most {_MAX_MONOMIALS} (memory and the EIM greedy "
             f"on the monomials grow with it); got Q={Q}, K={K}: {count} monomials"
         )
+    return _monomial_exponents(Q, K)
+
+
+def _monomial_exponents(Q: int, K: int) -> np.ndarray:
+    """:func:`monomial_exponents` on validated sizes."""
     out: list[tuple[int, ...]] = []
 
     def rec(prefix: tuple[int, ...], left: int, slots: int) -> None:
@@ -137,6 +142,8 @@ class AffineLimitEIM(Result):
     greedy : EIMResult
     """
 
+    status: EIMStatus
+
     exponents: np.ndarray
     points: np.ndarray
     params: np.ndarray
@@ -148,13 +155,62 @@ class AffineLimitEIM(Result):
 
 
 def _theta_matrix(theta: Callable[[Any], Any], params: Sequence[Any]) -> np.ndarray:
+    """(n_train, Q) real matrix of theta(mu) on the training set, each value checked."""
     v.check_callable(theta, "theta")
-    try:
-        T = np.asarray([np.asarray(theta(mu)).reshape(-1) for mu in params])
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"theta(mu) must return real numbers for every training parameter ({exc})") from None
-    v.check_array(T, "theta(mu)", ndim=2, real=True)
-    return T.astype(float)
+    rows = []
+    for k, mu in enumerate(params):
+        where = f"theta(train_params[{k}])"
+        try:
+            t = np.asarray(theta(mu))
+        except (TypeError, ValueError) as exc:
+            raise TypeError(f"{where} failed: theta must accept every training parameter and return real numbers "
+                            f"({type(exc).__name__}: {exc})") from None
+        if t.dtype.kind not in "biuf":
+            raise TypeError(f"{where} must return real numbers; got dtype {t.dtype}")
+        if t.ndim != 1:
+            raise ValueError(f"{where} must return a 1-D array of the Q affine coefficients; "
+                             f"got shape {tuple(t.shape)}")
+        if rows and t.shape != rows[0].shape:
+            raise ValueError(f"{where} returned {t.shape[0]} coefficients; theta(train_params[0]) returned "
+                             f"{rows[0].shape[0]}")
+        v.check_finite(t, where)
+        rows.append(t.astype(float))
+    return np.stack(rows)
+
+
+def _check_degree(degree: Any, Q: int) -> int:
+    K = v.check_int(degree, "degree", low=0)
+    count = math.comb(Q + K, K)
+    if count > _MAX_MONOMIALS:
+        raise ValueError(f"degree must keep the number of monomials C(Q + degree, degree) at most {_MAX_MONOMIALS} "
+                         f"(memory and the EIM greedy on the monomials grow with it); got Q={Q}, degree={K}: "
+                         f"{count} monomials")
+    return K
+
+
+def _affine_limit_core(Th: np.ndarray, degree: int, tol: float | None) -> AffineLimitEIM:
+    """The EIM on the monomials of the (already checked) theta matrix ``Th``."""
+    if Th.shape[1] > _MAX_Q:
+        raise ValueError(f"theta(mu) must return at most {_MAX_Q} coefficients (one nested loop level each); got {Th.shape[1]}")
+    E = _monomial_exponents(Th.shape[1], degree)
+    with np.errstate(over="ignore", invalid="ignore"):
+        S = _monomials(Th, E)
+    if not np.all(np.isfinite(S)):
+        raise ValueError(f"the monomials theta(train_params)^alpha of degree <= {degree} overflow (max |theta| = "
+                         f"{float(np.max(np.abs(Th))):.3g}); rescale theta or lower degree")
+    res = _eim_greedy(S, atol=tol)
+    J = np.asarray(res.params)
+    return AffineLimitEIM(
+        status=res.status,
+        exponents=E,
+        points=np.asarray(res.points),
+        params=J,
+        theta_selected=Th[J],
+        interp_matrix=np.asarray(res.interp_matrix),
+        upper=np.asarray(res.upper),
+        degree=degree,
+        greedy=res,
+    )
 
 
 @capabilities(host_only="eigenvalue bounds, log-determinants and Cholesky solves of SciPy sparse / NumPy matrices on the host")
@@ -178,26 +234,12 @@ def affine_limit_eim(
     -------
     AffineLimitEIM
     """
-    degree = v.check_int(degree, "degree", low=0)
-    train = list(train_params)
-    if not train:
-        raise ValueError("train_params must hold at least one parameter; got an empty sequence")
+    v.check_callable(theta, "theta")
+    if tol is not None:
+        tol = v.check_positive(tol, "tol")
+    train = training_set(train_params)
     Th = _theta_matrix(theta, train)
-    E = monomial_exponents(Th.shape[1], degree)
-    S = _monomials(Th, E)
-    res = _eim_greedy(S, atol=tol)
-    J = np.asarray(res.params)
-    return AffineLimitEIM(
-        status=res.status,
-        exponents=E,
-        points=np.asarray(res.points),
-        params=J,
-        theta_selected=Th[J],
-        interp_matrix=np.asarray(res.interp_matrix),
-        upper=np.asarray(res.upper),
-        degree=degree,
-        greedy=res,
-    )
+    return _affine_limit_core(Th, _check_degree(degree, Th.shape[1]), tol)
 
 
 @capabilities(host_only="eigenvalue bounds, log-determinants and Cholesky solves of SciPy sparse / NumPy matrices on the host")
@@ -219,14 +261,24 @@ def affine_limit_weights(model: AffineLimitEIM, theta_mu: Any) -> tuple[np.ndarr
     v.check_instance(model, "model", AffineLimitEIM, "the result of affine_limit_eim")
     bd = Boundary(theta_mu)
     t = np.asarray(host_array(bd, theta_mu, "theta_mu", ndim=(0, 1), real=True), dtype=float).reshape(1, -1)
+    beta, r = _limit_weights(model, t)
+    return to_caller(bd, beta), to_caller(bd, r)
+
+
+def _limit_weights(model: AffineLimitEIM, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     Q = model.exponents.shape[1]
     if t.shape[1] != Q:
         raise ValueError(f"theta_mu must have shape ({Q},): one value per coefficient; got {t.shape[1]} values")
-    g = _monomials(t, model.exponents)[:, 0]
-    lam = scipy.linalg.solve_triangular(model.interp_matrix, g[model.points], lower=True, unit_diagonal=True)
-    beta = scipy.linalg.solve_triangular(model.upper, lam, lower=False)
+    with np.errstate(over="ignore", invalid="ignore"):
+        g = _monomials(t, model.exponents)[:, 0]
+    if not np.all(np.isfinite(g)):
+        raise ValueError(f"theta_mu is too large: its monomials of degree <= {model.degree} overflow "
+                         f"(max |theta_mu| = {float(np.max(np.abs(t))):.3g})")
+    lam = scipy.linalg.solve_triangular(model.interp_matrix, g[model.points], lower=True, unit_diagonal=True,
+                                        check_finite=False)
+    beta = scipy.linalg.solve_triangular(model.upper, lam, lower=False, check_finite=False)
     G = _monomials(model.theta_selected, model.exponents)  # (n_mono, M)
-    return to_caller(bd, beta), to_caller(bd, g - G @ beta)
+    return beta, g - G @ beta
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -247,6 +299,8 @@ class LimitPrediction(Result):
     weights : ndarray
         :math:`\\beta(\\mu)`.
     """
+
+    status: Status
 
     value: Any
     bound: float
@@ -280,8 +334,15 @@ class _AffineSPD:
 
 def _prepare(A0: Any, A_terms: Sequence[Any], Th: np.ndarray, shift: float | None) -> _AffineSPD:
     if not sp.issparse(A0):
-        A0 = v.check_array(A0, "A0", ndim=2)
-    A_terms = [A if sp.issparse(A) else v.check_array(A, f"A_terms[{k}]", ndim=2) for k, A in enumerate(A_terms)]
+        A0 = np.asarray(v.check_array(A0, "A0", ndim=2))
+    elif not np.all(np.isfinite(A0.data)):
+        raise ValueError("A0 must contain only finite values")
+    A_terms = matrix_list(A_terms, "A_terms")
+    for k, A in enumerate(A_terms):
+        if sp.issparse(A) and not np.all(np.isfinite(A.data)):
+            raise ValueError(f"A_terms[{k}] must contain only finite values")
+    A_terms = [A if sp.issparse(A) else np.asarray(v.check_array(A, f"A_terms[{k}]", ndim=2))
+               for k, A in enumerate(A_terms)]
     if Th.shape[1] != len(A_terms):
         raise ValueError(f"theta(mu) must return one coefficient per term of A_terms ({len(A_terms)}); "
                          f"got {Th.shape[1]} coefficients")
@@ -304,7 +365,8 @@ def _prepare(A0: Any, A_terms: Sequence[Any], Th: np.ndarray, shift: float | Non
     lo = lam[0, 0] + np.minimum(Th * lam[1:, 0], Th * lam[1:, 1]).sum(axis=1)
     hi = lam[0, 1] + np.maximum(Th * lam[1:, 0], Th * lam[1:, 1]).sum(axis=1)
     if np.any(lo <= 0):
-        raise ValueError("A(mu) must be SPD on the training set; the Weyl lower bound of its spectrum is <= 0")
+        raise ValueError("A(mu) = A0 + sum_q theta_q(mu) A_terms[q] must be SPD on the training set; the Weyl "
+                         f"lower bound of its spectrum is {float(lo.min()):.3g} <= 0 (check A0, A_terms, theta)")
     c = 0.5 * (float(lo.min()) + float(hi.max())) if shift is None else v.check_positive(shift, "shift")
     D0 = np.eye(n) - (A0.toarray() if sp.issparse(A0) else np.asarray(A0)) / c
     b0 = float(np.max(np.abs(np.linalg.eigvalsh(D0))))
@@ -343,8 +405,8 @@ class LimitModel:
         self.b_norm = b_norm
 
     def predict(self, mu: Any) -> LimitPrediction:
-        beta, r = affine_limit_weights(self.eim, self.theta(mu))
-        t = np.asarray(self.theta(mu), dtype=float).reshape(-1)
+        t = np.asarray(v.check_array(self.theta(mu), "theta(mu)", ndim=(0, 1), real=True), dtype=float).reshape(-1)
+        beta, r = _limit_weights(self.eim, t.reshape(1, -1))
         vals = self.values
         value = sum(b * L for b, L in zip(beta, vals))
         K, n, c = self.eim.degree, self.spd.n, self.spd.shift
@@ -404,10 +466,11 @@ def logdet_eim(
     TypeError
         Complex matrices or coefficients.
     """
-    train = list(train_params)
-    eim = affine_limit_eim(theta, train, degree=degree)
+    v.check_callable(theta, "theta")
+    train = training_set(train_params)
     Th = _theta_matrix(theta, train)
     spd = _prepare(A0, A_terms, Th, shift)
+    eim = _affine_limit_core(Th, _check_degree(degree, Th.shape[1]), None)
     vals = []
     for t in eim.theta_selected:
         A = spd.terms[0] + sum(tq * Aq for tq, Aq in zip(t, spd.terms[1:]))
@@ -432,10 +495,11 @@ def inverse_eim(
     returns :math:`\sum_m \beta_m(\mu) A(\mu_m)^{-1} b` and a bound on its 2-norm error.
     """
     bvec = v.check_array(b, "b", ndim=1, real=True)
-    train = list(train_params)
-    eim = affine_limit_eim(theta, train, degree=degree)
+    v.check_callable(theta, "theta")
+    train = training_set(train_params)
     Th = _theta_matrix(theta, train)
     spd = _prepare(A0, A_terms, Th, shift)
+    eim = _affine_limit_core(Th, _check_degree(degree, Th.shape[1]), None)
     if bvec.shape[0] != spd.n:
         raise ValueError(f"b must have length {spd.n}; got {bvec.shape[0]}")
     vals = []

@@ -34,12 +34,12 @@ import scipy.sparse.linalg as spla
 from refimpl import _validate as v
 from refimpl.backends import Boundary, capabilities
 
-from ._host import host_array, to_caller
+from ._host import check_flag, host_array, matrix_list, to_caller, training_set
 from refimpl._iterative import Status
 from refimpl._results import Result
 
-from .greedy import EIMResult, _eim_greedy
-from .matrix_eim import MatrixEIM, matrix_eim, matrix_eim_reduce, matrix_eim_reduced_operator, matrix_eim_weights
+from .greedy import EIMResult, EIMStatus, _eim_greedy
+from .matrix_eim import MatrixEIM, _assemble_all, _matrix_eim_core, _reduce, _reduced_operator, _weights
 
 __all__ = [
     "DualNormEIM",
@@ -68,12 +68,43 @@ def _solve_X(X: Any, B: np.ndarray) -> np.ndarray:
     X = np.asarray(v.check_array(X, "X", ndim=2))
     if X.shape != (n, n):
         raise ValueError(f"X must have shape ({n}, {n}) to match R_terms; got shape {tuple(X.shape)}")
+    _check_hermitian(X, "X")
     try:
         factor = scipy.linalg.cho_factor(X, lower=True)
     except np.linalg.LinAlgError:
         raise ValueError("X must be symmetric positive definite (an inner-product matrix); "
                          "its Cholesky factorisation failed") from None
     return scipy.linalg.cho_solve(factor, B)
+
+
+def _check_hermitian(X: Any, name: str) -> None:
+    """An inner-product (Gram) matrix must be Hermitian (symmetric if real): relative test."""
+    asym = abs(X - X.conj().T).max() if sp.issparse(X) else float(np.max(np.abs(X - X.conj().T)))
+    scale = abs(X).max() if sp.issparse(X) else float(np.max(np.abs(X)))
+    if asym > 1e-10 * max(scale, 1e-300):
+        raise ValueError(f"{name} must be symmetric (Hermitian for complex data): an inner-product matrix; "
+                         f"got max |{name} - {name}^*| = {asym:.3g}")
+
+
+def _check_inner(X: Any, n: int, name: str = "inner") -> Any:
+    """The inner-product matrix of the RB greedy: (n, n), finite, Hermitian, positive definite (dense)."""
+    if sp.issparse(X):
+        if X.shape != (n, n):
+            raise ValueError(f"{name} must have shape ({n}, {n}) to match the snapshots; got shape {tuple(X.shape)}")
+        if not np.all(np.isfinite(X.data)):
+            raise ValueError(f"{name} must contain only finite values")
+        _check_hermitian(X, name)
+        return X
+    X = np.asarray(v.check_array(X, name, ndim=2))
+    if X.shape != (n, n):
+        raise ValueError(f"{name} must have shape ({n}, {n}) to match the snapshots; got shape {tuple(X.shape)}")
+    _check_hermitian(X, name)
+    try:
+        np.linalg.cholesky(X)
+    except np.linalg.LinAlgError:
+        raise ValueError(f"{name} must be positive definite (an inner-product matrix); its Cholesky "
+                         "factorisation failed") from None
+    return X
 
 
 @capabilities(host_only="reduced-basis linear algebra with SciPy sparse solvers on the host")
@@ -103,13 +134,27 @@ def rb_greedy(
     errors : (N + 1,) ndarray
         Largest relative projection errors before each step and after the last.
     """
-    U = v.check_array(snapshots, "snapshots", ndim=2)
+    bd = Boundary(snapshots)
+    U = host_array(bd, snapshots, "snapshots", ndim=2)
+    if tol is not None:
+        tol = v.check_positive(tol, "tol")
+    if max_basis is not None:
+        max_basis = v.check_int(max_basis, "max_basis", low=1)
+    X = None if inner is None else _check_inner(inner, U.shape[0])
+    V, selected, errors = _rb_greedy(U, tol=tol, max_basis=max_basis, X=X)
+    return to_caller(bd, V), to_caller(bd, selected), to_caller(bd, errors)
+
+
+def _rb_greedy(U: np.ndarray, *, tol: float | None, max_basis: int | None, X: Any) -> tuple:
     n, m = U.shape
-    X = inner
+    # the greedy is scale invariant (relative errors, X-orthonormal basis): work on U / max|U| so
+    # that the X-norms of huge snapshots do not overflow
+    amax = float(np.max(np.abs(U)))
+    U = U / amax if amax > 0 else U
     XU = (X @ U) if X is not None else U
     norms0 = np.sqrt(np.maximum(np.real(np.sum(U.conj() * XU, axis=0)), 0))
     scale = float(norms0.max()) or 1.0
-    max_basis = min(n, m) if max_basis is None else v.check_int(max_basis, "max_basis", low=1)
+    max_basis = min(n, m) if max_basis is None else max_basis
     R = U.astype(np.result_type(U, float), copy=True)
     V_cols: list[np.ndarray] = []
     selected: list[int] = []
@@ -149,11 +194,12 @@ def affine_residual_terms(A_terms: Sequence[Any], f_terms: Sequence[Any], V: Any
     -------
     (n, K) ndarray with :math:`K = P + Q N`.
     """
-    V = np.asarray(V)
-    cols = [np.asarray(f).reshape(-1) for f in f_terms]
-    V = np.asarray(v.check_array(V, "V", ndim=2))
+    A_terms = matrix_list(A_terms, "A_terms")
+    f_terms = matrix_list(f_terms, "f_terms")
+    bd = Boundary(V)
+    V = host_array(bd, V, "V", ndim=2)
+    cols = [np.asarray(v.check_array(f, f"f_terms[{k}]", ndim=1)) for k, f in enumerate(f_terms)]
     for k, f in enumerate(cols):
-        v.check_array(f, f"f_terms[{k}]", ndim=1)
         if f.shape[0] != V.shape[0]:
             raise ValueError(f"f_terms[{k}] must have length {V.shape[0]} (the rows of V); got {f.shape[0]}")
     for k, A in enumerate(A_terms):
@@ -163,27 +209,41 @@ def affine_residual_terms(A_terms: Sequence[Any], f_terms: Sequence[Any], V: Any
             raise ValueError(f"A_terms[{k}] must contain only finite values")
         if A.shape != (V.shape[0], V.shape[0]):
             raise ValueError(f"A_terms[{k}] must have shape ({V.shape[0]}, {V.shape[0]}); got shape {tuple(A.shape)}")
-        AV = A @ V
+        with np.errstate(over="ignore", invalid="ignore"):
+            AV = A @ V
         cols.extend(-AV[:, i] for i in range(V.shape[1]))
-    if not cols:
-        raise ValueError("affine_residual_terms needs at least one term (A_terms and f_terms are both empty)")
-    return np.stack(cols, axis=1)
+    out = np.stack(cols, axis=1)
+    if not np.all(np.isfinite(out)):
+        raise ValueError("the residual terms A_terms[q] @ V overflow; rescale A_terms or V")
+    return to_caller(bd, out)
 
 
 @capabilities(host_only="reduced-basis linear algebra with SciPy sparse solvers on the host")
 def residual_coefficients(theta_a: Any, theta_f: Any, uN: Any) -> np.ndarray:
     r""":math:`\gamma(\mu) = [\theta^f_1..\theta^f_P, \theta^a_q u_{N,n}]` matching :func:`affine_residual_terms`."""
-    theta_a = np.asarray(theta_a).reshape(-1)
-    uN = np.asarray(uN).reshape(-1)
-    return np.concatenate([np.asarray(theta_f).reshape(-1), np.outer(theta_a, uN).reshape(-1)])
+    bd = Boundary(theta_a, theta_f, uN)
+    ta = host_array(bd, theta_a, "theta_a", ndim=1)
+    tf = host_array(bd, theta_f, "theta_f", ndim=1)
+    u = host_array(bd, uN, "uN", ndim=1)
+    with np.errstate(over="ignore", invalid="ignore"):
+        out = np.concatenate([tf, np.outer(ta, u).reshape(-1)])
+    if not np.all(np.isfinite(out)):
+        raise ValueError("the products theta_a[q] * uN[n] overflow; rescale theta_a or uN")
+    return to_caller(bd, out)
 
 
 @capabilities(host_only="reduced-basis linear algebra with SciPy sparse solvers on the host")
 def dual_norm_classical_offline(R_terms: Any, X: Any) -> np.ndarray:
     r"""Gram matrix :math:`G = R^* X^{-1} R` of the classical offline/online formula."""
-    R = v.check_array(R_terms, "R_terms", ndim=2)
-    G = R.conj().T @ _solve_X(X, R)
-    return 0.5 * (G + G.conj().T)
+    bd = Boundary(R_terms)
+    R = host_array(bd, R_terms, "R_terms", ndim=2)
+    with np.errstate(over="ignore", invalid="ignore"):
+        G = R.conj().T @ _solve_X(X, R)
+        G = 0.5 * (G + G.conj().T)
+    if not np.all(np.isfinite(G)):
+        raise ValueError("R_terms is too large: its Gram matrix R^* X^-1 R overflows; rescale R_terms "
+                         f"(max |R_terms| = {float(np.max(np.abs(R))):.3g})")
+    return to_caller(bd, G)
 
 
 @capabilities(host_only="reduced-basis linear algebra with SciPy sparse solvers on the host")
@@ -202,13 +262,26 @@ def dual_norm_classical(G: Any, gamma: Any) -> tuple[float, float]:
     squared : float
         The raw :math:`\gamma^* G \gamma` (may be negative).
     """
-    G = v.check_array(G, "G", ndim=2)
-    g = v.check_array(gamma, "gamma", ndim=(1, 2)).reshape(-1)
+    bd = Boundary(G, gamma)
+    G = host_array(bd, G, "G", ndim=2)
+    g = host_array(bd, gamma, "gamma", ndim=1)
     if G.shape != (g.shape[0], g.shape[0]):
         raise ValueError(f"G must have shape ({g.shape[0]}, {g.shape[0]}) for {g.shape[0]} coefficients gamma; "
                          f"got shape {tuple(G.shape)}")
-    sq = float(np.real(g.conj() @ (G @ g)))
-    return float(np.sqrt(max(sq, 0.0))), sq
+    _check_hermitian(G, "G")
+    if np.any(np.real(np.diag(G)) < 0):
+        raise ValueError("G must be positive semi-definite (a Gram matrix R^* X^-1 R, from "
+                         "dual_norm_classical_offline); it has a negative diagonal entry")
+    # scaled form: gamma / max|gamma| keeps the quadratic form in range
+    s = float(np.max(np.abs(g))) or 1.0
+    gs = g / s
+    sq_s = float(np.real(gs.conj() @ (G @ gs)))
+    with np.errstate(over="ignore", invalid="ignore"):
+        sq = sq_s * s * s
+    if not np.isfinite(sq):
+        raise ValueError(f"the squared dual norm gamma^* G gamma overflows (max |gamma| = {s:.3g}); rescale gamma "
+                         "or use dual_norm_eim")
+    return float(s * np.sqrt(max(sq_s, 0.0))), sq
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -229,6 +302,8 @@ class DualNormEIM(Result):
         :math:`Q^* X Q`.
     greedy : EIMResult
     """
+
+    status: EIMStatus
 
     points: np.ndarray
     interp_matrix: np.ndarray
@@ -274,7 +349,7 @@ def dual_norm_eim_offline(
     floor_factor = v.check_positive(floor_factor, "floor_factor")
     if rtol is not None:
         rtol = v.check_in_range(rtol, "rtol", 0.0, 1.0)
-    R = v.check_array(R_terms, "R_terms", ndim=2)
+    R = np.asarray(v.check_array(R_terms, "R_terms", ndim=2))
     Gam = np.eye(R.shape[1]) if gammas_train is None else v.check_array(gammas_train, "gammas_train", ndim=2)
     if Gam.shape[0] != R.shape[1]:
         raise ValueError(f"gammas_train must have {R.shape[1]} rows (one per residual term); got {Gam.shape}")
@@ -305,13 +380,19 @@ def dual_norm_eim(model: DualNormEIM, gamma: Any) -> float:
     :math:`\sqrt{\epsilon_{mach}}`.
     """
     v.check_instance(model, "model", DualNormEIM, "the result of dual_norm_eim_offline")
-    g = v.check_array(gamma, "gamma", ndim=(1, 2)).reshape(-1)
+    g = np.asarray(v.check_array(gamma, "gamma", ndim=1))
     if model.table.shape[1] != g.shape[0]:
         raise ValueError(f"gamma must have shape ({model.table.shape[1]},): one coefficient per residual term; "
                          f"got {g.shape[0]} values")
-    vals = model.table @ g
-    lam = scipy.linalg.solve_triangular(model.interp_matrix, vals, lower=True, unit_diagonal=True)
-    return float(np.sqrt(max(float(np.real(lam.conj() @ (model.gram @ lam))), 0.0)))
+    with np.errstate(over="ignore", invalid="ignore"):
+        vals = model.table @ g
+    lam = scipy.linalg.solve_triangular(model.interp_matrix, vals, lower=True, unit_diagonal=True, check_finite=False)
+    s = float(np.max(np.abs(lam))) if lam.size else 0.0
+    if not np.isfinite(s):
+        raise ValueError("gamma is too large: the interpolated representer values overflow; rescale gamma")
+    s = s or 1.0
+    lam = lam / s  # scaled form: the quadratic form stays in range for huge gamma
+    return float(s * np.sqrt(max(float(np.real(lam.conj() @ (model.gram @ lam))), 0.0)))
 
 
 # --------------------------------------------------------------------------------------------
@@ -342,6 +423,8 @@ class NonIntrusiveRB(Result):
     rb_errors : ndarray
         Strong-greedy projection errors.
     """
+
+    status: EIMStatus
 
     basis: np.ndarray
     operator: MatrixEIM
@@ -405,27 +488,33 @@ def nonintrusive_rb(
     for name, t in (("eim_tol", eim_tol), ("rhs_tol", rhs_tol)):
         if t is not None:
             v.check_in_range(t, name, 0.0, 1.0)
-    train = list(train_params)
-    if not train:
-        raise ValueError("train_params must hold at least one parameter; got an empty sequence")
-    mats = {}
-
-    def cached(mu_idx: int) -> Any:
-        if mu_idx not in mats:
-            mats[mu_idx] = assemble(train[mu_idx])
-        return mats[mu_idx]
-
-    F = np.stack([np.asarray(rhs(mu)).reshape(-1) for mu in train], axis=1)
-    v.check_finite(F, "rhs(mu)")
+    symmetric = check_flag(symmetric, "symmetric")
+    train = training_set(train_params)
+    mats = _assemble_all(assemble, train)
+    n = mats[0].shape[0]
+    cols = []
+    for k, mu in enumerate(train):
+        f = rhs(mu)
+        if f is None or isinstance(f, (str, bytes)):
+            raise TypeError(f"rhs(train_params[{k}]) must return an (n,) array; got {type(f).__name__}")
+        f = np.asarray(v.check_array(f, f"rhs(train_params[{k}])", ndim=(1, 2))).reshape(-1)
+        if f.shape[0] != n:
+            raise ValueError(f"rhs(train_params[{k}]) must have length {n} (the size of assemble(mu)); got {f.shape[0]}")
+        cols.append(f)
+    F = np.stack(cols, axis=1)
+    X = None if inner is None else _check_inner(inner, n)
     snaps = np.stack(
-        [spla.spsolve(sp.csc_matrix(cached(t)), F[:, t]) if sp.issparse(cached(t)) else np.linalg.solve(cached(t), F[:, t])
-         for t in range(len(train))],
+        [spla.spsolve(sp.csc_matrix(A), F[:, t]) if sp.issparse(A) else scipy.linalg.solve(A, F[:, t], check_finite=False)
+         for t, A in enumerate(mats)],
         axis=1,
     )
-    V, _, rb_errors = rb_greedy(snaps, tol=rb_tol, max_basis=n_basis, inner=inner)
-    meim = matrix_eim(lambda t: cached(t), list(range(len(train))), symmetric=symmetric,
-                      rtol=1e-10 if eim_tol is None else eim_tol)
-    reduced = matrix_eim_reduce(meim, V)
+    if not np.all(np.isfinite(snaps)):
+        raise ValueError("assemble(mu) is singular (or too ill-conditioned) on the training set: the truth solves "
+                         "A_mu^-1 f_mu are not finite")
+    V, _, rb_errors = _rb_greedy(snaps, tol=rb_tol, max_basis=n_basis, X=X)
+    meim = _matrix_eim_core(mats, symmetric=symmetric, norm="sup", atol=None,
+                            rtol=1e-10 if eim_tol is None else eim_tol, max_iter=None)
+    reduced = _reduce(meim, V, V)
     fres = _eim_greedy(F, rtol=1e-10 if rhs_tol is None else rhs_tol)
     red_rhs = (V.conj().T @ np.asarray(fres.fields)).T
     return NonIntrusiveRB(
@@ -461,8 +550,9 @@ def nonintrusive_rb_solve(model: NonIntrusiveRB, entries: Any, rhs_values: Any) 
     """
     v.check_instance(model, "model", NonIntrusiveRB, "the result of nonintrusive_rb")
     bd = Boundary(entries, rhs_values)
-    beta = matrix_eim_weights(model.operator, host_array(bd, entries, "entries", ndim=(1, 2)))
-    A_N = matrix_eim_reduced_operator(model.reduced_operators, beta)
+    s_mu = host_array(bd, entries, "entries", ndim=1)
+    beta = _weights(model.operator, s_mu)
+    A_N = _reduced_operator(model.reduced_operators, beta)
     g = host_array(bd, rhs_values, "rhs_values", ndim=1)
     if g.shape[0] != model.rhs.n_iter:
         raise ValueError(f"rhs_values must have shape ({model.rhs.n_iter},): one value per rhs point; "
@@ -470,4 +560,11 @@ def nonintrusive_rb_solve(model: NonIntrusiveRB, entries: Any, rhs_values: Any) 
     lam = scipy.linalg.solve_triangular(np.asarray(model.rhs.interp_matrix), g, lower=True, unit_diagonal=True)
     beta_f = scipy.linalg.solve_triangular(model.rhs_upper, lam, lower=False)
     f_N = beta_f @ model.reduced_rhs
-    return to_caller(bd, np.linalg.solve(A_N, f_N)), to_caller(bd, A_N)
+    try:
+        uN = scipy.linalg.solve(A_N, f_N, check_finite=False)
+    except np.linalg.LinAlgError:
+        raise ValueError("entries give a singular reduced matrix A_N(mu): they are not the magic entries "
+                         "of an admissible A_mu") from None
+    if not np.all(np.isfinite(uN)):
+        raise ValueError("entries give a singular reduced matrix A_N(mu): the reduced solution is not finite")
+    return to_caller(bd, uN), to_caller(bd, A_N)

@@ -58,6 +58,8 @@ class RectangularEIM(Result):
         :math:`F = S_{I',J'}`.
     """
 
+    status: Status
+
     points: Any
     params: Any
     fields: Any
@@ -70,14 +72,13 @@ def _indices(values: Sequence[int] | np.ndarray, name: str, n: int) -> np.ndarra
     if not len(values):
         return np.zeros(0, dtype=np.int64)
     # integer-valued only: 1.5 is an error, not position 1
-    idx = np.asarray(v.check_integer_array(values, name, low=0, high=n - 1, ndim=None)).reshape(-1)
+    idx = np.asarray(v.check_integer_array(values, name, low=0, high=n - 1, ndim=1))
     return idx.astype(np.int64)
 
 
 @capabilities()
 def eim_rectangular(
     result: EIMResult,
-    S: Any | None = None,
     *,
     drop_points: Sequence[int] = (),
     drop_params: Sequence[int] = (),
@@ -88,10 +89,8 @@ def eim_rectangular(
     Parameters
     ----------
     result : EIMResult
-        A greedy result (its ``points``, ``params`` and ``fields`` are used).
-    S : (N_x, N_y) array_like, optional
-        Not needed: the fields :math:`S_{:,J}` are stored in ``result``. Accepted for symmetry
-        with the greedy and ignored otherwise.
+        A greedy result (its ``points``, ``params`` and ``fields`` :math:`S_{:,J}` are used: the
+        snapshot matrix itself is not needed).
     drop_points : sequence of int
         *Positions* ``k`` in ``result.points`` of sensors to remove (broken sensors).
     drop_params : sequence of int
