@@ -167,7 +167,8 @@ def filtered_stochastic_newton(
     d = int(x0.shape[0])
     if int(problem.d) != d:
         raise ValueError(f"x0 must have shape ({int(problem.d)},) to match the problem's dimension; got shape ({d},)")
-    n_steps = v.check_size(n_steps, "n_steps", low=0, limit=10**7, why="each step solves d x d systems")
+    n_steps = v.check_size(n_steps, "n_steps", low=0, limit=10**5,
+                           why="each step solves d x d systems; the paper's runs take tens of steps")
     batch_size = v.check_size(batch_size, "batch_size", low=1, limit=10**8, why="rows per batch")
     alpha = v.check_in_range(alpha, "alpha", -1.0, 1.0)
     beta = v.check_positive(beta, "beta")

@@ -1,0 +1,2 @@
+"""Fuzz specs for ``refimpl.sampling`` (placeholder, filled below)."""
+SPECS: dict = {}
