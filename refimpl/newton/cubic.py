@@ -32,6 +32,12 @@ monotonically to it; it is safeguarded by bisection on the bracket
 :math:`O(d)` in the eigenbasis, so a step with a stored eigendecomposition costs :math:`O(d^2)` (the
 two products with :math:`U`), which is what makes lazy Hessians pay.
 
+Scaling: with :math:`h = t\tilde h`, :math:`t = \sqrt{\|g\|/M}`, the model becomes
+:math:`t\|g\|\,\tilde\phi(\tilde h)` with the unit gradient :math:`g/\|g\|`, the matrix
+:math:`A/\sqrt{M\|g\|}` and :math:`M = 1`; the secular equation is solved for that problem, so
+extreme magnitudes of g, A or M neither overflow nor underflow inside the iteration ([R] ours).
+A step that is itself not representable (longer than 1e150) raises :class:`CubicStepOverflow`.
+
 *Hard case*: when :math:`\hat g` has no component (below ``1e-10·‖g‖``) on the eigenspace of
 :math:`a_{\min} < 0` and :math:`\|h(r_{\min})\| \le r_{\min}` (computed on the other components),
 the minimiser is :math:`h(r_{\min}) + \tau u_{\min}` with :math:`\tau \ge 0` chosen so that

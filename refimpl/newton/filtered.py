@@ -80,7 +80,8 @@ class FilteredNewtonResult(Result):
     step_sizes : (n_iter,) float array
         The line-search step lengths.
     spectral_radius : (n_iter,) float array
-        Spectral radius of the logged momentum matrix 𝕄_t (NaN for the unfiltered method).
+        Spectral radius of the logged momentum matrix 𝕄_t (0 for the unfiltered method, which has
+        no momentum term: 𝕄_t = 0).
     n_robustified : int
         How often the robustification replaced :math:`Q_t`.
     n_iter : int
@@ -241,7 +242,7 @@ def _fsn_core(problem: Any, x: Any, bd: Boundary, *, n_steps: int, batch_size: i
             sig = xp.linalg.eigvalsh(Sigma)
             radii.append(float(xp.max(xp.abs(alpha * sig / (alpha * alpha * sig + beta)))))
         else:
-            radii.append(math.nan)
+            radii.append(0.0)  # plain stochastic Newton: no momentum, M_t = 0
         path.append(bd.backend.to_numpy(x).copy())
         dirs.append(bd.backend.to_numpy(direction).copy())
         steps.append(s)

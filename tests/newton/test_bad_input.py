@@ -114,3 +114,15 @@ def test_mean_must_be_a_bool(cls, args):
 def test_linear_gaussian_regression_seed_is_checked(seed, exc):
     with pytest.raises(exc, match="seed"):
         nt.linear_gaussian_regression(20, 2, seed=seed)
+
+
+@pytest.mark.parametrize("bad, exc", [(3, TypeError), (object(), TypeError), ((1.0,), ValueError)])
+def test_lazy_newton_oracle_flops_must_be_a_pair(bad, exc):
+    with pytest.raises(exc, match="oracle_flops must be a pair"):
+        nt.lazy_newton(_f, _g, _h, _X0, oracle_flops=bad)
+
+
+def test_unfiltered_newton_reports_zero_momentum_not_nan():
+    prob = nt.linear_gaussian_regression(20, 2)
+    res = nt.filtered_stochastic_newton(prob, prob.theta0, n_steps=3, filtered=False, rng=0)
+    assert res.status.success and np.all(res.spectral_radius == 0.0)
