@@ -201,8 +201,14 @@ def _fsn_core(problem: Any, x: Any, bd: Boundary, *, n_steps: int, batch_size: i
         idx = np.asarray(rng.choice(problem.n, batch_size))
         batches.append(idx)
         batch = problem.subsample(idx)
+        if not all(callable(getattr(batch, name, None)) for name in ("fun", "grad", "hess")):
+            raise TypeError("problem.subsample(rows) must return a problem object with fun, grad and hess methods; "
+                            f"got {type(batch).__name__}")
         f_b = float(batch.fun(x))
         f_t, Q_t = batch.grad(x), batch.hess(x)
+        if tuple(getattr(f_t, "shape", ())) != (d,) or tuple(getattr(Q_t, "shape", ())) != (d, d):
+            raise ValueError(f"problem's batch grad and hess must return shapes ({d},) and ({d}, {d}); got "
+                             f"{tuple(getattr(f_t, 'shape', ()))} and {tuple(getattr(Q_t, 'shape', ()))}")
         if not (math.isfinite(f_b) and bool(xp.all(xp.isfinite(f_t))) and bool(xp.all(xp.isfinite(Q_t)))):
             status = FilteredNewtonStatus.NONFINITE
             break

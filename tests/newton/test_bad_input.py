@@ -126,3 +126,31 @@ def test_unfiltered_newton_reports_zero_momentum_not_nan():
     prob = nt.linear_gaussian_regression(20, 2)
     res = nt.filtered_stochastic_newton(prob, prob.theta0, n_steps=3, filtered=False, rng=0)
     assert res.status.success and np.all(res.spectral_radius == 0.0)
+
+
+def test_filtered_newton_checks_what_subsample_returns():
+    class NoBatch:
+        n, d = 5, 2
+
+        def subsample(self, rows):
+            return None
+
+    with pytest.raises(TypeError, match=r"problem.subsample\(rows\) must return a problem object"):
+        nt.filtered_stochastic_newton(NoBatch(), np.zeros(2), rng=0)
+
+    class Batch:
+        def fun(self, x):
+            return float(x @ x)
+
+        def grad(self, x):
+            return 2.0 * x
+
+        def hess(self, x):
+            return np.eye(3)  # wrong: (3, 3) for a (2,) x
+
+    class WrongShape(NoBatch):
+        def subsample(self, rows):
+            return Batch()
+
+    with pytest.raises(ValueError, match="batch grad and hess must return shapes"):
+        nt.filtered_stochastic_newton(WrongShape(), np.zeros(2), rng=0)
