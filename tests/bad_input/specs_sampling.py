@@ -73,7 +73,9 @@ _FACTORIES = {
                                     scores=A("vec", None, optional=True, tied=True, sample=np.ones(12)),
                                     rng=A("rng", 0), split=A("choice", "pca"), first_rotation=A("real", 45.0)),
     # ------------------------------------------------------------------ coordinated sketches
-    "coordinated_hash": lambda: _s(sp.coordinated_hash, accept=_KEYS_OK, keys=A("labels", _KEYS),
+    "coordinated_hash": lambda: _s(sp.coordinated_hash,
+                                   accept={**_KEYS_OK, "keys=empty": "no keys: an empty hash (one value per key)"},
+                                   keys=A("labels", _KEYS),
                                    seed=A("size", 7, min=0)),
     "priority_sketch": lambda: _s(sp.priority_sketch, accept=_KEYS_OK, A=A("mat", _A, tied=True), k=A("size", 4),
                                   seed=A("size", 7, min=0), keys=A("labels", None, optional=True, tied=True, sample=_KEYS)),
