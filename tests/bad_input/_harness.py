@@ -666,7 +666,16 @@ def known_failures() -> set[str]:
     if not path.exists():
         return set()
     lines = (line.split("#", 1)[0].strip() for line in path.read_text().splitlines())
-    return {line for line in lines if line}
+    inactive = _inactive_names()
+    return {line for line in lines if line and line.split("|")[-1].split(":", 1)[0] not in inactive}
+
+
+def _inactive_names() -> set[str]:
+    """``family.name`` of specs a spec module wrote ahead of its family's merge (its ``SKIPPED``):
+    their known-failure lines are inactive until the name exists (specs_sampling.py)."""
+    import specs_sampling
+
+    return {f"sampling.{name}" for name in getattr(specs_sampling, "SKIPPED", ())}
 
 
 def needs_spec() -> list[str]:

@@ -30,6 +30,7 @@ _COORDS6 = _rng.uniform(-1.0, 1.0, (6, 2))
 _COORDS8 = _rng.uniform(-1.0, 1.0, (8, 2))
 _COORDS12 = _rng.uniform(-1.0, 1.0, (12, 2))
 _KEYS = np.arange(8) * 3 + 1
+#: (A is not ``tied``: with the default keys any number of rows is valid; keys are tied to A's rows)
 _KEYS_OK = {"keys=neglabel": "join keys are arbitrary 64-bit integers (negative ones too)",
             "keys=biglabel": "join keys are arbitrary 64-bit integers"}
 
@@ -58,7 +59,8 @@ _FACTORIES = {
     "bernoulli_sample": lambda: _s(sp.bernoulli_sample, p=A("prob", _P), rng=A("rng", 0)),
     "sample_with_replacement": lambda: _s(sp.sample_with_replacement, scores=A("vec", _SCORES), k=A("size", 4),
                                           rng=A("rng", 0)),
-    "pivotal_tree": lambda: _s(sp.pivotal_tree, coords=A("mat", _COORDS8), split=A("choice", "pca"),
+    "pivotal_tree": lambda: _s(sp.pivotal_tree, accept={"coords=ndim-1": "(n,) coords are n points in 1-D (documented)"},
+                               coords=A("mat", _COORDS8), split=A("choice", "pca"),
                                first_rotation=A("real", 45.0)),
     "pivotal_sample": lambda: _s(sp.pivotal_sample, p=A("prob", _P_INT),
                                  coords=A("mat", _COORDS6, tied=True, optional=True), rng=A("rng", 0),
@@ -77,9 +79,9 @@ _FACTORIES = {
                                    accept={**_KEYS_OK, "keys=empty": "no keys: an empty hash (one value per key)"},
                                    keys=A("labels", _KEYS),
                                    seed=A("size", 7, min=0)),
-    "priority_sketch": lambda: _s(sp.priority_sketch, accept=_KEYS_OK, A=A("mat", _A, tied=True), k=A("size", 4),
+    "priority_sketch": lambda: _s(sp.priority_sketch, accept=_KEYS_OK, A=A("mat", _A), k=A("size", 4),
                                   seed=A("size", 7, min=0), keys=A("labels", None, optional=True, tied=True, sample=_KEYS)),
-    "threshold_sketch": lambda: _s(sp.threshold_sketch, accept=_KEYS_OK, A=A("mat", _A, tied=True), k=A("size", 4),
+    "threshold_sketch": lambda: _s(sp.threshold_sketch, accept=_KEYS_OK, A=A("mat", _A), k=A("size", 4),
                                    seed=A("size", 7, min=0), keys=A("labels", None, optional=True, tied=True, sample=_KEYS)),
     "sketched_product": lambda: _s(sp.sketched_product, sketch_A=A("result", make=lambda: _sketch("A")),
                                    sketch_B=A("result", make=lambda: _sketch("B"))),
