@@ -104,6 +104,25 @@ def _shape(a: Any) -> tuple[int, ...]:
     return tuple(int(s) for s in getattr(a, "shape", ()))
 
 
+def _is_complex(out: Any) -> bool:
+    """Whether an oracle's output is complex (a Python complex, or an array or list with complex entries)."""
+    if isinstance(out, complex):
+        return True
+    if hasattr(out, "dtype"):
+        from refimpl.backends import is_complex
+
+        try:
+            return bool(is_complex(out))
+        except Exception:  # noqa: BLE001 - an unknown array type: the conversion below decides
+            return False
+    if isinstance(out, (list, tuple)):
+        try:
+            return np.iscomplexobj(np.asarray(out))
+        except Exception:  # noqa: BLE001 - ragged or non-numeric: the conversion below reports it
+            return False
+    return False
+
+
 class Oracle:
     """A counted, checked view of an objective on one backend (see the module docstring).
 
@@ -145,10 +164,14 @@ class Oracle:
 
     # -- conversion and checks ---------------------------------------------------------------
     def _array(self, out: Any, which: str, shape: tuple[int, ...]) -> Any:
+        if _is_complex(out):
+            raise TypeError(f"{which} must return a real array of shape {shape}; got complex values")
+        if out is None or isinstance(out, (str, bytes)):
+            raise TypeError(f"{which} must return a real array of shape {shape}; got {type(out).__name__}")
         try:
             a = self.backend.asarray(out, dtype=self.dtype)
-        except (TypeError, ValueError) as exc:
-            raise TypeError(f"{which} must return a real array of shape {shape}; got {type(out).__name__} ({exc})") from None
+        except (TypeError, ValueError, RuntimeError):  # the library's message differs between backends
+            raise TypeError(f"{which} must return a real array of shape {shape}; got {type(out).__name__}") from None
         if _shape(a) != shape:
             raise ValueError(f"{which} must return an array of shape {shape}; got shape {_shape(a)}")
         if not bool(self.xp.all(self.xp.isfinite(a))):
@@ -156,6 +179,8 @@ class Oracle:
         return a
 
     def _scalar(self, out: Any) -> float:
+        if _is_complex(out):
+            raise TypeError("fun must return a real scalar; got a complex value")
         if _shape(out) not in ((), (1,)):
             raise ValueError(f"fun must return a scalar; got an array of shape {_shape(out)}")
         try:
@@ -343,6 +368,12 @@ def _restricted(problem: Any, data: dict[str, np.ndarray], n: int) -> Any:
     return new
 
 
+def _check_flag(value: Any, name: str) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False; got {type(value).__name__} {value!r:.60}")
+    return bool(value)
+
+
 def _host_matrix(A: Any, name: str) -> np.ndarray:
     from refimpl.backends import to_numpy
 
@@ -402,7 +433,7 @@ class LogisticRegression(SmoothProblem):
             bad = self.y[~np.isin(self.y, (-1.0, 1.0))]
             raise ValueError(f"y must hold labels -1 or +1; got values such as {bad[0]!r}")
         self.lam = v.check_positive(lam, "lam", strict=False)
-        self.mean = bool(mean)
+        self.mean = _check_flag(mean, "mean")
         self.n, self.d = n, d
         self.x0 = np.zeros(d)
 
@@ -488,7 +519,7 @@ class LeastSquares(SmoothProblem):
         n, d = self.A.shape
         self.b = _host_vector(b, "b", n)
         self.lam = v.check_positive(lam, "lam", strict=False)
-        self.mean = bool(mean)
+        self.mean = _check_flag(mean, "mean")
         self.n, self.d = n, d
         self.x0 = np.zeros(d)
 
@@ -819,6 +850,7 @@ def linear_gaussian_regression(n: int = 100, d: int = 2, *, seed: int = 0) -> Le
     """
     n = v.check_size(n, "n", limit=10**7, why="the data matrix is dense")
     d = v.check_size(d, "d", limit=10**4, why="the Hessian is dense")
+    seed = v.check_int(seed, "seed", low=0, high=2**32 - 1)  # the legacy generator's seed range
     state = np.random.RandomState(seed)
     theta = state.normal(loc=1.0, size=d)
     X = state.multivariate_normal(np.zeros(d), 0.9 * np.eye(d) + 0.1 * np.ones((d, d)), size=n)

@@ -26,12 +26,13 @@ from refimpl._oracle import (
 )
 
 from ._common import NewtonResult, NewtonStatus
-from .cubic import cubic_step
+from .cubic import CubicStepOverflow, cubic_step
 from .damped import damped_newton, stepsize_from_regularization
 from .filtered import FilteredNewtonResult, FilteredNewtonStatus, filtered_stochastic_newton
 from .lazy import lazy_newton
 
 __all__ = [
+    "CubicStepOverflow",
     "LeastSquares",
     "LogisticRegression",
     "PolytopeFeasibility",

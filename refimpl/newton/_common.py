@@ -64,8 +64,9 @@ class NewtonResult(Result):
         Damped Newton: the Hessian shift τ of the non-convex fallback (0 where it did not fire).
     n_shifts : int
         How often the fallback fired.
-    flops : float
-        Modelled arithmetic cost (lazy methods; see :func:`~refimpl.newton.lazy_newton`), NaN otherwise.
+    flops : float or None
+        Modelled arithmetic cost (lazy methods; see :func:`~refimpl.newton.lazy_newton`); None for
+        damped Newton, which has no cost model.
     method : str
         Which method and variant ran.
     """
@@ -86,7 +87,7 @@ class NewtonResult(Result):
     n_backtracks: int = 0
     shifts: np.ndarray = field(default_factory=lambda: np.zeros(0))
     n_shifts: int = 0
-    flops: float = float("nan")
+    flops: float | None = None
     method: str = ""
 
 

@@ -32,6 +32,12 @@ monotonically to it; it is safeguarded by bisection on the bracket
 :math:`O(d)` in the eigenbasis, so a step with a stored eigendecomposition costs :math:`O(d^2)` (the
 two products with :math:`U`), which is what makes lazy Hessians pay.
 
+Scaling: with :math:`h = t\tilde h`, :math:`t = \sqrt{\|g\|/M}`, the model becomes
+:math:`t\|g\|\,\tilde\phi(\tilde h)` with the unit gradient :math:`g/\|g\|`, the matrix
+:math:`A/\sqrt{M\|g\|}` and :math:`M = 1`; the secular equation is solved for that problem, so
+extreme magnitudes of g, A or M neither overflow nor underflow inside the iteration ([R] ours).
+A step that is itself not representable (longer than 1e150) raises :class:`CubicStepOverflow`.
+
 *Hard case*: when :math:`\hat g` has no component (below ``1e-10·‖g‖``) on the eigenspace of
 :math:`a_{\min} < 0` and :math:`\|h(r_{\min})\| \le r_{\min}` (computed on the other components),
 the minimiser is :math:`h(r_{\min}) + \tau u_{\min}` with :math:`\tau \ge 0` chosen so that
@@ -51,7 +57,7 @@ from typing import Any
 from refimpl import _validate as v
 from refimpl.backends import Boundary, capabilities
 
-__all__ = ["cubic_step"]
+__all__ = ["CubicStepOverflow", "cubic_step"]
 
 #: components of Uᵀg on the a_min eigenspace below this fraction of ‖g‖ count as zero (hard case)
 HARD_CASE_RTOL = 1e-10
@@ -59,8 +65,53 @@ HARD_CASE_RTOL = 1e-10
 _R_LIMIT = 1e150
 
 
+class CubicStepOverflow(FloatingPointError):
+    """The cubic step is not representable in floating point (a step longer than 1e150).
+
+    Raised by :func:`cubic_step` when ``M`` is tiny compared with the negative curvature of ``A`` or
+    with ``‖g‖``; the lazy methods turn it into status ``NONFINITE``. A ``FloatingPointError``.
+    """
+
+
+def _overflow(M: float, r: float, what: str) -> CubicStepOverflow:
+    return CubicStepOverflow(f"the cubic step overflows: M = {M!r} is too small for {what} (step length "
+                             f"{r:.3g} > {_R_LIMIT:g}); increase M or rescale g and A")
+
+
 def _eigen_cubic(a: Any, gh: Any, M: float, xp: Any, *, max_iter: int = 100) -> tuple[Any, float, float]:
-    """Solve the cubic subproblem in the eigenbasis of A.
+    r"""Solve the cubic subproblem in the eigenbasis of A, in a scaled form (see below).
+
+    With :math:`h = t\tilde h`, :math:`t = \sqrt{\|g\|/M}`, the model is
+    :math:`t\|g\|\,\tilde\phi(\tilde h)` where :math:`\tilde\phi` has the unit gradient
+    :math:`g/\|g\|`, the matrix :math:`A/\sqrt{M\|g\|}` and M = 1: the secular equation is solved
+    with O(1) gradient and cubic coefficient whatever the magnitudes of g, A and M (no overflow of
+    ``M‖g‖`` or ``‖g‖²``, no underflow of the step). Same returns as :func:`_eigen_cubic_unscaled`.
+    """
+    gmax = float(xp.max(xp.abs(gh)))
+    if gmax == 0.0:
+        return _eigen_cubic_unscaled(a, gh, M, xp, max_iter=max_iter)
+    gnorm = gmax * float(xp.linalg.vector_norm(gh / gmax))  # no overflow of the squares
+    sqrt_m, sqrt_g = math.sqrt(M), math.sqrt(gnorm)
+    s = sqrt_m * sqrt_g  # sqrt(M ||g||)
+    t = sqrt_g / sqrt_m  # step scale sqrt(||g|| / M)
+    if not (s > 0.0 and math.isfinite(s) and math.isfinite(t)):
+        return _eigen_cubic_unscaled(a, gh, M, xp, max_iter=max_iter)
+    a1 = a / s
+    if not bool(xp.all(xp.isfinite(a1))):
+        raise _overflow(M, math.inf, "the curvature of A")
+    try:
+        hh1, r1, _ = _eigen_cubic_unscaled(a1, gh / gnorm, 1.0, xp, max_iter=max_iter)
+    except CubicStepOverflow:
+        raise _overflow(M, math.inf, "the negative curvature of A") from None
+    r = t * r1
+    if not r <= _R_LIMIT:
+        raise _overflow(M, r, "this g and A")
+    hh = t * hh1
+    return hh, r, _model(a, gh, hh, r, M, xp)
+
+
+def _eigen_cubic_unscaled(a: Any, gh: Any, M: float, xp: Any, *, max_iter: int = 100) -> tuple[Any, float, float]:
+    """Solve the cubic subproblem in the eigenbasis of A (as given: no rescaling).
 
     Parameters
     ----------
@@ -98,8 +149,7 @@ def _eigen_cubic(a: Any, gh: Any, M: float, xp: Any, *, max_iter: int = 100) -> 
             hh = xp.where(is_min, zero, -gh / xp.where(is_min, xp.ones_like(delta), delta))  # h(r_min), mu = 0
             nr = float(xp.linalg.vector_norm(hh))
             if not r_min <= _R_LIMIT:
-                raise FloatingPointError(f"the cubic step overflows: M = {M!r} is too small for the negative "
-                                         f"curvature of A (step length {r_min:.3g})")
+                raise _overflow(M, r_min, "the negative curvature of A")
             if nr <= r_min:  # hard case: add the a_min eigenvector so that ||h|| = r_min
                 tau = math.sqrt(max(r_min * r_min - nr * nr, 0.0))
                 first = xp.argmax(xp.astype(is_min, xp.int32))
@@ -111,8 +161,7 @@ def _eigen_cubic(a: Any, gh: Any, M: float, xp: Any, *, max_iter: int = 100) -> 
     hi = 0.5 * (amin + root) if amin >= 0 else (M / (root - amin)) * gnorm  # mu at r_max, no cancellation
     r_max = 2.0 * (hi - amin) / M
     if not r_max <= _R_LIMIT:  # ‖h‖² would overflow (or r_max is NaN)
-        raise FloatingPointError(f"the cubic step overflows: M = {M!r} is too small for this g and A "
-                                 f"(step length up to {r_max:.3g})")
+        raise _overflow(M, r_max, "this g and A")
     mu = hi
     for _ in range(max_iter):
         D = delta + mu
@@ -120,6 +169,8 @@ def _eigen_cubic(a: Any, gh: Any, M: float, xp: Any, *, max_iter: int = 100) -> 
         q = gh / D
         w = float(xp.sum(q * q))
         nh = math.sqrt(w)
+        if r <= 0.0 or w == 0.0:  # M r / 2 is below round-off of a_min: the cubic term is negligible
+            break
         chi = 1.0 / nh - 1.0 / r if nh > 0 else math.inf
         if chi < 0:
             lo = mu
@@ -128,8 +179,11 @@ def _eigen_cubic(a: Any, gh: Any, M: float, xp: Any, *, max_iter: int = 100) -> 
         if abs(nh - r) <= 4 * eps * r or hi - lo <= 4 * eps * hi:
             break
         # d chi / d mu = w^{-3/2} sum(q^2 / D) + 2 / (M r^2)
-        dchi = float(xp.sum(q * q / D)) / (w * nh) + 2.0 / (M * r * r)
-        mu_new = mu - chi / dchi
+        try:
+            dchi = float(xp.sum(q * q / D)) / w / nh + 2.0 / (M * r * r)
+            mu_new = mu - chi / dchi
+        except ZeroDivisionError:  # underflow of M r² or of chi's slope: bisect
+            mu_new = math.nan
         if not (lo < mu_new < hi) or not math.isfinite(mu_new):
             mu_new = 0.5 * (lo + hi)
         mu = mu_new
@@ -182,8 +236,9 @@ def cubic_step(g: Any, A: Any, M: float) -> Any:
     ValueError
         ``A`` not square ``(d, d)`` or not symmetric, ``g`` not of shape ``(d,)``, non-finite
         entries, ``M <= 0``.
-    FloatingPointError
-        The minimiser is not representable (``M`` tiny: a step longer than 1e150).
+    CubicStepOverflow
+        (a ``FloatingPointError``) The minimiser is not representable (``M`` tiny: a step longer
+        than 1e150).
 
     Examples
     --------

@@ -80,7 +80,8 @@ class FilteredNewtonResult(Result):
     step_sizes : (n_iter,) float array
         The line-search step lengths.
     spectral_radius : (n_iter,) float array
-        Spectral radius of the logged momentum matrix 𝕄_t (NaN for the unfiltered method).
+        Spectral radius of the logged momentum matrix 𝕄_t (0 for the unfiltered method, which has
+        no momentum term: 𝕄_t = 0).
     n_robustified : int
         How often the robustification replaced :math:`Q_t`.
     n_iter : int
@@ -167,7 +168,8 @@ def filtered_stochastic_newton(
     d = int(x0.shape[0])
     if int(problem.d) != d:
         raise ValueError(f"x0 must have shape ({int(problem.d)},) to match the problem's dimension; got shape ({d},)")
-    n_steps = v.check_size(n_steps, "n_steps", low=0, limit=10**7, why="each step solves d x d systems")
+    n_steps = v.check_size(n_steps, "n_steps", low=0, limit=10**5,
+                           why="each step solves d x d systems; the paper's runs take tens of steps")
     batch_size = v.check_size(batch_size, "batch_size", low=1, limit=10**8, why="rows per batch")
     alpha = v.check_in_range(alpha, "alpha", -1.0, 1.0)
     beta = v.check_positive(beta, "beta")
@@ -199,8 +201,14 @@ def _fsn_core(problem: Any, x: Any, bd: Boundary, *, n_steps: int, batch_size: i
         idx = np.asarray(rng.choice(problem.n, batch_size))
         batches.append(idx)
         batch = problem.subsample(idx)
+        if not all(callable(getattr(batch, name, None)) for name in ("fun", "grad", "hess")):
+            raise TypeError("problem.subsample(rows) must return a problem object with fun, grad and hess methods; "
+                            f"got {type(batch).__name__}")
         f_b = float(batch.fun(x))
         f_t, Q_t = batch.grad(x), batch.hess(x)
+        if tuple(getattr(f_t, "shape", ())) != (d,) or tuple(getattr(Q_t, "shape", ())) != (d, d):
+            raise ValueError(f"problem's batch grad and hess must return shapes ({d},) and ({d}, {d}); got "
+                             f"{tuple(getattr(f_t, 'shape', ()))} and {tuple(getattr(Q_t, 'shape', ()))}")
         if not (math.isfinite(f_b) and bool(xp.all(xp.isfinite(f_t))) and bool(xp.all(xp.isfinite(Q_t)))):
             status = FilteredNewtonStatus.NONFINITE
             break
@@ -240,7 +248,7 @@ def _fsn_core(problem: Any, x: Any, bd: Boundary, *, n_steps: int, batch_size: i
             sig = xp.linalg.eigvalsh(Sigma)
             radii.append(float(xp.max(xp.abs(alpha * sig / (alpha * alpha * sig + beta)))))
         else:
-            radii.append(math.nan)
+            radii.append(0.0)  # plain stochastic Newton: no momentum, M_t = 0
         path.append(bd.backend.to_numpy(x).copy())
         dirs.append(bd.backend.to_numpy(direction).copy())
         steps.append(s)

@@ -169,8 +169,14 @@ def lazy_newton(
         c_g = 2.0 * d * d
         c_h = d * c_g
     else:
-        if len(tuple(oracle_flops)) != 2:
-            raise ValueError(f"oracle_flops must be a pair (gradient flops, Hessian flops); got {oracle_flops!r}")
+        try:
+            pair = tuple(oracle_flops)
+        except TypeError:
+            raise TypeError(f"oracle_flops must be a pair (gradient flops, Hessian flops); got "
+                            f"{type(oracle_flops).__name__} {oracle_flops!r:.60}") from None
+        if len(pair) != 2:
+            raise ValueError(f"oracle_flops must be a pair (gradient flops, Hessian flops); got {oracle_flops!r:.60}")
+        oracle_flops = pair
         c_g = v.check_positive(oracle_flops[0], "oracle_flops[0]")
         c_h = v.check_positive(oracle_flops[1], "oracle_flops[1]")
     out = _lazy_core(oracle, x, m=m, M=M, cubic=(variant == "cubic"), adaptive=adaptive, gtol=gtol,
