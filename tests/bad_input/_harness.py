@@ -111,11 +111,21 @@ class Spec:
     aliases: dict[str, tuple] = field(default_factory=dict)
     call: Callable[..., Any] | None = None
 
+    def _params(self) -> Any:
+        """The function's parameters (inspected once per spec: ``inspect.signature`` is slow), or None."""
+        cached = self.__dict__.get("_params_cache", _MISSING)
+        if cached is _MISSING:
+            try:
+                cached = inspect.signature(self.func).parameters
+            except (TypeError, ValueError):
+                cached = None
+            self.__dict__["_params_cache"] = cached
+        return cached
+
     def resolve(self, name: str) -> str:
         """Today's parameter name for canonical ``name`` (itself when the function has it)."""
-        try:
-            params = inspect.signature(self.func).parameters
-        except (TypeError, ValueError):
+        params = self._params()
+        if params is None:
             return name
         if name in params:
             return name
