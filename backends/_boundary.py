@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from ._convert import array_library, numpy_dtype, to_library, to_numpy
+from ._convert import _to_library, array_library, numpy_dtype, to_library, to_numpy
 from ._registry import Backend, get_backend
 
 __all__ = ["Boundary", "array_library", "to_library", "to_numpy"]
@@ -127,4 +127,4 @@ class Boundary:
         """Return the backend array ``x`` in the caller's array library (``None`` passes through)."""
         if x is None:
             return None
-        return to_library(x, self.caller_library, self.caller_device)
+        return _to_library(x, self.caller_library, self.caller_device)

@@ -209,7 +209,8 @@ def capability_of(func: Any, backend: str) -> str:
     """
     caps = getattr(func, "__refimpl_capabilities__", None)
     if caps is None:
-        raise TypeError(f"{getattr(func, '__qualname__', func)!r} declares no backend capabilities")
+        raise TypeError(f"func must be a public refimpl function or class (decorated with @capabilities); "
+                        f"{getattr(func, '__qualname__', func)!r:.60} declares no backend capabilities")
     if backend not in caps.levels:
         raise ValueError(f"backend must be one of {', '.join(BACKEND_NAMES)}; got {backend!r}")
     return caps.levels[backend]

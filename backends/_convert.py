@@ -49,14 +49,35 @@ def to_numpy(x: Any) -> np.ndarray:
 def to_library(x: Any, library: str | None, device: Any = None) -> Any:
     """Convert a backend array ``x`` into ``library`` (``None`` means NumPy) on ``device``.
 
+    Any numeric array converts, values unchanged (NaN, infinities, complex and empty arrays
+    included); plain sequences of numbers are accepted.
+
     Raises
     ------
+    TypeError
+        ``x`` is not a numeric array or sequence (None, an arbitrary object, strings).
     ValueError
         ``library`` is not one of :data:`LIBRARIES`.
     """
-    library = library or "numpy"
-    if library not in LIBRARIES:
+    if library is not None and (not isinstance(library, str) or library not in LIBRARIES):
         raise ValueError(f"library must be one of {', '.join(map(repr, LIBRARIES))} or None; got {library!r}")
+    if array_library(x) is None:
+        if x is None or isinstance(x, (str, bytes)):
+            raise TypeError(f"x must be a numeric array or sequence; got {type(x).__name__} {x!r:.40}")
+        try:
+            x = np.asarray(x)
+        except (ValueError, TypeError) as exc:
+            raise TypeError(f"x must be a numeric array or sequence; got a ragged or invalid sequence ({exc})") from None
+    dt = numpy_dtype(x)
+    if dt is None or dt.kind not in "biufc":
+        raise TypeError(f"x must be numeric (bool, integer, real or complex); got {type(x).__name__} with dtype "
+                        f"{getattr(x, 'dtype', None)}")
+    return _to_library(x, library, device)
+
+
+def _to_library(x: Any, library: str | None, device: Any = None) -> Any:
+    """:func:`to_library` without the checks (``x`` a supported array or array-like)."""
+    library = library or "numpy"
     if array_library(x) == library and (library != "torch" or device is None or x.device == device):
         return x
     host = to_numpy(x)

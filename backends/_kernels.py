@@ -46,6 +46,10 @@ class Kernel:
     """A reference kernel that dispatches to the active backend's twin when one exists."""
 
     def __init__(self, name: str, reference: Callable[..., Any]) -> None:
+        _check_kernel_name(name)
+        if not callable(reference):
+            raise TypeError(f"reference must be a callable (the kernel's array-API reference implementation); "
+                            f"got {type(reference).__name__} {reference!r:.40}")
         self.name = name
         self.reference = reference
         functools.update_wrapper(self, reference)
@@ -59,7 +63,8 @@ class Kernel:
 
 def _check_kernel_name(name: Any) -> None:
     if not isinstance(name, str) or not name.strip():
-        raise TypeError(f"a kernel name must be a non-empty string such as 'family.name'; got {name!r}")
+        raise TypeError(f"name: the kernel name must be a non-empty string such as 'family.name'; "
+                        f"got {type(name).__name__} {name!r:.40}")
 
 
 def leaf_kernel(name: str) -> Callable[[Callable[..., Any]], Kernel]:
@@ -118,13 +123,15 @@ def get_kernel(name: str, backend: str | None = None) -> Callable[..., Any]:
 
     Raises
     ------
-    KeyError
-        No kernel of that name is registered.
+    TypeError
+        ``name`` is not a non-empty string.
     ValueError
-        ``backend`` is not a known backend name.
+        No kernel of that name is registered, or ``backend`` is not a known backend name.
     """
+    _check_kernel_name(name)
     if name not in _REFERENCES:
-        raise KeyError(f"no kernel called {name!r} is registered; known kernels: {sorted(_REFERENCES)}")
+        raise ValueError(f"name must be a registered kernel name; no kernel called {name!r} is registered "
+                         f"(known kernels: {sorted(_REFERENCES)})")
     backend = backend or get_backend().name
     if backend not in BACKEND_NAMES:
         raise ValueError(f"backend must be one of {', '.join(BACKEND_NAMES)}; got {backend!r}")

@@ -26,8 +26,12 @@ identity with the factor order reversed.)
 *Validation*: every helper checks its arguments' kinds and shapes (messages name the argument:
 ``A``, ``B``, ``L``, ``X``, ``factors``, ``axis``); the factorisations and solves also reject NaN and
 infinite entries unless ``check_finite=False`` (SciPy's keyword, for hot loops whose inputs are
-known to be finite). The products ``kron``, ``mode_product`` and ``kron_mvm`` propagate
-non-finite values as matrix multiplication does and do not scan their inputs.
+known to be finite); so do the products ``kron``, ``mode_product`` and ``kron_mvm`` (one O(N) scan
+of their operands, small next to the product; with ``check_finite=False`` they propagate
+non-finite values as matrix multiplication does). Boolean options must be ``bool``.
+
+*Complex* arrays are accepted everywhere, as in SciPy: the factorisations and solves work with
+the conjugate transpose (:math:`A = L L^{H}`), the products are bilinear.
 """
 
 from __future__ import annotations
@@ -101,6 +105,12 @@ def _check_matrix(A: Any, name: str, *, square: bool = False) -> None:
         raise ValueError(f"{name} must be a square matrix; got shape {_shape(A)}")
 
 
+def _check_flag(value: Any, name: str) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be a bool (True or False); got {type(value).__name__} {value!r:.40}")
+    return bool(value)
+
+
 def _check_rhs(B: Any, n: int, name: str, matrix_name: str) -> None:
     if B.ndim not in (1, 2):
         raise ValueError(f"{name} must be a 1-D or 2-D array; got a {B.ndim}-D array of shape {_shape(B)}")
@@ -170,6 +180,9 @@ def solve_triangular(
     -------
     x : array, shape of ``B``
     """
+    lower = _check_flag(lower, "lower")
+    trans = _check_flag(trans, "trans")
+    unit_diagonal = _check_flag(unit_diagonal, "unit_diagonal")
     A, B = _arrays((A, "A"), (B, "B"))
     _check_matrix(A, "A", square=True)
     _check_rhs(B, A.shape[0], "B", "A")
@@ -254,11 +267,11 @@ def cholesky(A: Any, *, check_finite: bool = True) -> Any:
         L = xp.linalg.cholesky(A)
     except Exception as exc:  # numpy LinAlgError, torch LinAlgError, cupy LinAlgError
         raise NotPositiveDefiniteError(
-            f"matrix of shape {tuple(A.shape)} is not symmetric positive definite (Cholesky failed: {exc})"
+            f"A (shape {tuple(A.shape)}) is not symmetric positive definite (Cholesky failed: {exc})"
         ) from None
     if not bool(xp.all(xp.isfinite(L))):
         raise NotPositiveDefiniteError(
-            f"matrix of shape {tuple(A.shape)} is not symmetric positive definite (Cholesky produced non-finite values)"
+            f"A (shape {tuple(A.shape)}) is not symmetric positive definite (Cholesky produced non-finite values)"
         )
     return L
 
@@ -439,15 +452,21 @@ def qr_pivoted(A: Any, mode: str = "economic", *, check_finite: bool = True) -> 
 
 
 @capabilities()
-def kron(A: Any, B: Any) -> Any:
+def kron(A: Any, B: Any, *, check_finite: bool = True) -> Any:
     r"""Kronecker product :math:`A \otimes B` of two matrices (dense, for tests and small factors).
 
     ``(A ⊗ B)[(i, j), (k, l)] = A[i, k] B[j, l]`` with row index ``i * p + j`` for ``B`` of shape
-    ``(p, q)``, as :func:`numpy.kron`.
+    ``(p, q)``, as :func:`numpy.kron`. A matrix with no rows or columns gives an empty product.
+
+    check_finite : bool, default True
+        Reject NaN and infinite entries of ``A`` and ``B``.
     """
     A, B = _arrays((A, "A"), (B, "B"))
     _check_matrix(A, "A")
     _check_matrix(B, "B")
+    if check_finite:
+        _check_finite(A, "A")
+        _check_finite(B, "B")
     xp = array_namespace(A, B)
     (m, n), (p, q) = A.shape, B.shape
     K = A[:, None, :, None] * B[None, :, None, :]
@@ -455,7 +474,7 @@ def kron(A: Any, B: Any) -> Any:
 
 
 @capabilities()
-def mode_product(X: Any, A: Any, axis: int) -> Any:
+def mode_product(X: Any, A: Any, axis: int, *, check_finite: bool = True) -> Any:
     r"""Mode product :math:`Y = X \times_{k} A`: apply the matrix ``A`` along ``axis`` of ``X``.
 
     .. math:: Y[i_1, \dots, i_{k-1}, j, i_{k+1}, \dots] = \sum_{l} A[j, l]\, X[i_1, \dots, i_{k-1}, l, i_{k+1}, \dots]
@@ -467,6 +486,8 @@ def mode_product(X: Any, A: Any, axis: int) -> Any:
     axis : int
         The axis ``k`` of ``X`` that ``A`` acts on, in ``[-X.ndim, X.ndim)`` (negative values count
         from the end; anything else is an error, not wrapped around).
+    check_finite : bool, default True
+        Reject NaN and infinite entries of ``X`` and ``A``.
 
     Returns
     -------
@@ -487,7 +508,14 @@ def mode_product(X: Any, A: Any, axis: int) -> Any:
     shape = _shape(X)
     if not -len(shape) <= axis < len(shape):
         raise ValueError(f"axis must lie in [{-len(shape)}, {len(shape) - 1}] for X of shape {shape}; got {axis}")
-    return _mode_product(X, A, int(axis) % len(shape))
+    axis = int(axis) % len(shape)
+    if A.shape[1] != shape[axis]:
+        raise ValueError(f"A of shape {_shape(A)} cannot act on axis {axis} of X (length {shape[axis]}); X has shape "
+                         f"{shape}: A must have {shape[axis]} columns")
+    if check_finite:
+        _check_finite(X, "X")
+        _check_finite(A, "A")
+    return _mode_product(X, A, axis)
 
 
 def _mode_product(X: Any, A: Any, axis: int) -> Any:
@@ -512,7 +540,7 @@ def _mode_product(X: Any, A: Any, axis: int) -> Any:
 
 
 @capabilities()
-def kron_mvm(factors: Sequence[Any], X: Any) -> Any:
+def kron_mvm(factors: Sequence[Any], X: Any, *, check_finite: bool = True) -> Any:
     r"""Kronecker matrix-vector product :math:`(A_1 \otimes \dots \otimes A_d)\,\mathrm{vec}(X)`.
 
     Computed as :math:`X \times_1 A_1 \times_2 A_2 \cdots \times_d A_d` (C-order vectorisation,
@@ -525,6 +553,8 @@ def kron_mvm(factors: Sequence[Any], X: Any) -> Any:
         Square or rectangular.
     X : array of shape (n_1, ..., n_d) or (n_1, ..., n_d, k)
         The grid tensor; an optional trailing axis holds ``k`` right-hand sides.
+    check_finite : bool, default True
+        Reject NaN and infinite entries of the factors and ``X``.
 
     Returns
     -------
@@ -554,6 +584,10 @@ def kron_mvm(factors: Sequence[Any], X: Any) -> Any:
         if A.shape[1] != X.shape[j]:
             raise ValueError(f"factors[{j}] of shape {_shape(A)} cannot act on axis {j} of X (length {X.shape[j]}); "
                              f"X has shape {_shape(X)}")
+    if check_finite:
+        for j, A in enumerate(factors):
+            _check_finite(A, f"factors[{j}]")
+        _check_finite(X, "X")
     Y = X
     for j, A in enumerate(factors):
         Y = _mode_product(Y, A, j)

@@ -7,6 +7,7 @@ Theorem 1: an increasing grid, losses in [A, B]; Farinhas et al. 2024, §2.2: ra
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from refimpl import _validate as v
@@ -43,10 +44,16 @@ def check_alpha(alpha: Any, name: str = "alpha", low: float = 0.0, high: float =
 
 
 def check_grid(lam: Any, xp: Any, name: str = "lambdas") -> None:
-    """The grid (a backend array) must be NaN-free and strictly increasing (+inf allowed at the end)."""
+    """The grid (a backend array) must be NaN-free, -inf-free and strictly increasing (+inf allowed at the end).
+
+    +inf as the last grid point is the trivial full prediction set (λ_max with L(λ_max) = A); -inf has
+    no such meaning and would make λ̂ = -inf a silent non-finite answer, so it is refused.
+    """
     if bool(xp.any(xp.isnan(lam))):
         n_nan = int(xp.sum(xp.astype(xp.isnan(lam), xp.int64)))
         raise ValueError(f"{name} must not contain NaN (the grid of lambda values); got {n_nan} NaN entries")
+    if lam.shape[0] and bool(xp.any(lam == -math.inf)):
+        raise ValueError(f"{name} must be finite except for a last entry +inf (the full set); got -inf")
     if lam.shape[0] > 1:
         not_increasing = ~(lam[1:] > lam[:-1])
         if bool(xp.any(not_increasing)):
@@ -56,6 +63,15 @@ def check_grid(lam: Any, xp: Any, name: str = "lambdas") -> None:
                 f"columns to match); got {name}[{first}] = {float(lam[first])!r} >= "
                 f"{name}[{first + 1}] = {float(lam[first + 1])!r}"
             )
+
+
+def check_probabilities(P: Any, xp: Any, name: str) -> None:
+    """Entries of ``P`` (a backend array) must lie in [0, 1]: predicted probabilities or label scores."""
+    if P.shape[0] and bool(xp.any((P < 0) | (P > 1))):
+        bad = (P < 0) | (P > 1)
+        n_bad = int(xp.sum(xp.astype(bad, xp.int64)))
+        raise ValueError(f"{name} must lie in [0, 1] (probabilities); got {n_bad} entries outside, min "
+                         f"{float(xp.min(P))!r}, max {float(xp.max(P))!r}")
 
 
 def check_table_matches_grid(losses: Any, lambdas: Any, losses_name: str = "losses") -> None:

@@ -125,6 +125,7 @@ def monotonize_losses(losses: Any) -> Any:
     Parameters
     ----------
     losses : array-like, shape (n, m)
+        Finite losses, n >= 1 (NaN and infinities are refused: CRC needs bounded losses).
 
     Returns
     -------
@@ -136,7 +137,7 @@ def monotonize_losses(losses: Any) -> Any:
     >>> monotonize_losses([[0.2, 0.5, 0.1]])
     array([[0.5, 0.5, 0.1]])
     """
-    losses = v.check_array(losses, "losses", ndim=2, min_size=0, finite=False, real=True)
+    losses = v.check_array(losses, "losses", ndim=2, real=True)  # bounded losses (Theorem 1): finite, n >= 1
     bd = Boundary(losses)
     return bd.out(_suffix_max(bd.asarray(losses, name="losses")))
 

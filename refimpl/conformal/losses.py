@@ -37,12 +37,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from array_api_compat import device
+from array_api_compat import array_namespace, device
 
 from refimpl import _validate as v
-from refimpl.backends import Boundary, capabilities, to_numpy
+from refimpl.backends import Boundary, capabilities, numpy_dtype, to_numpy
 
-from ._checks import check_grid
+from ._checks import check_grid, check_probabilities
 
 __all__ = ["fnr_loss_table", "insensitive_abs_loss_table", "loss_table", "miscoverage_loss_table"]
 
@@ -61,9 +61,9 @@ def fnr_loss_table(scores: Any, labels: Any, lambdas: Any) -> Any:
     Parameters
     ----------
     scores : array-like, shape (n, K)
-        Label scores f_ik (e.g. predicted probabilities).
+        Label scores f_ik in [0, 1] (e.g. predicted probabilities).
     labels : array-like, shape (n, K)
-        Positive-label indicators (bool or 0/1).
+        Positive-label indicators (bool or 0/1; other values are refused).
     lambdas : array-like, shape (m,)
         Grid, increasing (typically ``linspace(0, 1, m)``).
 
@@ -79,11 +79,19 @@ def fnr_loss_table(scores: Any, labels: Any, lambdas: Any) -> Any:
     """
     scores = v.check_array(scores, "scores", ndim=2, real=True)
     labels = v.check_array(labels, "labels", ndim=2, real=True)
+    if numpy_dtype(labels).kind != "b":  # 0/1 indicators: 0.5, -1 or 2 are refused, never rounded
+        lxp = array_namespace(labels)
+        bad = (labels != 0) & (labels != 1)
+        if bool(lxp.any(bad)):
+            n_bad = int(lxp.sum(lxp.astype(bad, lxp.int64)))
+            raise ValueError(f"labels must be positive-label indicators (bool, or 0/1 values); got {n_bad} "
+                             "entries other than 0 and 1")
     v.check_shape(labels, "labels", tuple(int(s) for s in scores.shape))
     lambdas = v.check_array(lambdas, "lambdas", ndim=1, real=True)
     bd = Boundary(scores, lambdas)
     xp = bd.xp
     f = bd.asarray(scores, name="scores")
+    check_probabilities(f, xp, "scores")
     positive = bd.asarray(labels, name="labels") != 0
     lam = bd.asarray(lambdas, name="lambdas")
     check_grid(lam, xp)

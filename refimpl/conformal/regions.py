@@ -37,6 +37,8 @@ from array_api_compat import device
 from refimpl import _validate as v
 from refimpl.backends import Boundary, capabilities
 
+from ._checks import check_probabilities
+
 __all__ = [
     "absolute_residual_scores",
     "lac_prediction_sets",
@@ -128,6 +130,7 @@ def lac_scores(probs: Any, y: Any) -> Any:
     bd = Boundary(probs)
     xp = bd.xp
     P = bd.asarray(probs, name="probs")
+    check_probabilities(P, xp, "probs")
     labels = bd.asarray(y, dtype=xp.int64, name="y")
     onehot = xp.astype(labels[:, None] == xp.arange(K, dtype=xp.int64)[None, :], P.dtype)
     return bd.out(1.0 - xp.sum(P * onehot, axis=1))
@@ -146,7 +149,9 @@ def lac_prediction_sets(probs: Any, q: float) -> Any:
     probs = v.check_array(probs, "probs", ndim=2, real=True)
     q = _check_q(q)
     bd = Boundary(probs)
-    return bd.out(1.0 - bd.asarray(probs, name="probs") <= q)
+    P = bd.asarray(probs, name="probs")
+    check_probabilities(P, bd.xp, "probs")
+    return bd.out(1.0 - P <= q)
 
 
 @capabilities()
@@ -192,9 +197,22 @@ def norm_ball_contains(Y: Any, Y_pred: Any, q: float, ord: int | str = 2) -> Any
 
 
 def _norm(R: Any, ord: int | str, xp: Any) -> Any:
-    if ord == 2:
+    if ord != 2:
+        return xp.max(xp.abs(R), axis=1)
+    if R.shape[0] == 0 or R.shape[1] == 0:
         return xp.linalg.vector_norm(R, axis=1)
-    return xp.max(xp.abs(R), axis=1)
+    # The plain sum of squares overflows for entries near sqrt(max float) (~1e154 in float64) and
+    # loses precision below sqrt(tiny): such rows use the scaled form m ||R / m|| with
+    # m = max |R_i|; every other row is divided and multiplied by 1.0 (bit-for-bit unchanged).
+    fi = xp.finfo(R.dtype)
+    big = math.sqrt(float(fi.max) / R.shape[1]) / 2.0
+    small = math.sqrt(float(fi.smallest_normal)) / float(fi.eps)
+    m = xp.max(xp.abs(R), axis=1)
+    extreme = xp.isfinite(m) & ((m > big) | ((m < small) & (m > 0)))
+    if not bool(xp.any(extreme)):
+        return xp.linalg.vector_norm(R, axis=1)
+    safe = xp.where(extreme, m, xp.ones_like(m))
+    return safe * xp.linalg.vector_norm(R / safe[:, None], axis=1)
 
 
 def _check_q(q: float) -> float:

@@ -46,7 +46,7 @@ def test_table_lists_twins(clean_registry):
 
 
 def test_unknown_kernel_and_backend(clean_registry):
-    with pytest.raises(KeyError, match="no kernel called 'test.nothing'"):
+    with pytest.raises(ValueError, match="no kernel called 'test.nothing'"):
         get_kernel("test.nothing")
     with pytest.raises(ValueError, match="unknown backend 'gpu'"):
         register_twin("x", "gpu")
@@ -131,3 +131,24 @@ def test_kernel_names_must_be_strings(clean_registry, name):
         leaf_kernel(name)
     with pytest.raises(TypeError, match="kernel name must be a non-empty string"):
         register_twin(name, "numpy")
+
+
+def test_kernel_and_capability_arguments_are_checked(clean_registry):
+    import numpy as np
+
+    from refimpl.backends import Kernel, capability_of, to_library
+
+    with pytest.raises(TypeError, match="name: the kernel name must be a non-empty string"):
+        Kernel(None, lambda x: x)
+    with pytest.raises(TypeError, match="reference must be a callable"):
+        Kernel("test.k", None)
+    with pytest.raises(TypeError, match="name: the kernel name must be"):
+        get_kernel(3)
+    with pytest.raises(ValueError, match="name must be a registered kernel name; no kernel called 'test.none'"):
+        get_kernel("test.none")
+    with pytest.raises(TypeError, match="func must be a public refimpl function"):
+        capability_of(None, "numpy")
+    for bad in (None, object(), "abc", np.array(["a"])):
+        with pytest.raises(TypeError, match="x must be"):
+            to_library(bad, "numpy")
+    assert np.isnan(to_library(np.array([np.nan]), "numpy"))[0]  # values pass unchanged

@@ -99,7 +99,7 @@ def test_mode_product_matches_tensordot(backend, axis):
 
 
 def test_mode_product_shape_error():
-    with pytest.raises(ValueError, match="cannot act on axis 1 of length 4"):
+    with pytest.raises(ValueError, match=r"cannot act on axis 1 of X \(length 4\)"):
         linalg.mode_product(np.ones((3, 4)), np.ones((2, 3)), 1)
 
 
@@ -201,6 +201,18 @@ BAD_INPUT = [
     (lambda: linalg.qr_pivoted(np.ones((2, 2)), mode="qr"), ValueError, "mode must be one of"),
     (lambda: linalg.qr_pivoted(np.ones((0, 2))), ValueError, "A must have at least one row"),
     (lambda: linalg.qr_pivoted([[1.0, np.nan]]), ValueError, "A must contain only finite"),
+    # round-2 fuzz findings
+    (lambda: linalg.cholesky([[1.0, 2.0], [2.0, 1.0]]), linalg.NotPositiveDefiniteError, r"A \(shape \(2, 2\)\) is not"),
+    (lambda: linalg.solve_triangular(np.eye(2), np.ones(2), lower="yes"), TypeError, "lower must be a bool"),
+    (lambda: linalg.solve_triangular(np.eye(2), np.ones(2), trans=None), TypeError, "trans must be a bool"),
+    (lambda: linalg.solve_triangular(np.eye(2), np.ones(2), unit_diagonal="yes"), TypeError, "unit_diagonal must be"),
+    (lambda: linalg.kron([[np.nan]], np.eye(2)), ValueError, "A must contain only finite"),
+    (lambda: linalg.kron(np.eye(2), [[np.inf]]), ValueError, "B must contain only finite"),
+    (lambda: linalg.mode_product([[np.nan, 1.0]], np.eye(2), 1), ValueError, "X must contain only finite"),
+    (lambda: linalg.mode_product(np.ones((2, 2)), [[np.nan, 1.0]], 1), ValueError, "A must contain only finite"),
+    (lambda: linalg.mode_product(np.ones((0, 2)), np.eye(3), 0), ValueError, r"cannot act on axis 0 of X \(length 0\)"),
+    (lambda: linalg.kron_mvm([np.eye(2)], [np.nan, 1.0]), ValueError, "X must contain only finite"),
+    (lambda: linalg.kron_mvm([[[np.inf, 0.0], [0.0, 1.0]]], np.ones(2)), ValueError, r"factors\[0\] must contain only"),
 ]
 
 
@@ -225,6 +237,20 @@ def test_cholesky_symmetry_tolerance_is_dtype_aware():
 
 def test_check_finite_false_skips_the_scan():
     assert np.isnan(linalg.solve_triangular(np.eye(2), np.array([np.nan, 1.0]), check_finite=False)[0])
+    assert np.isnan(linalg.kron([[np.nan]], np.eye(2), check_finite=False)).any()
+    assert np.isnan(linalg.mode_product(np.array([[np.nan, 1.0]]), np.eye(2), 1, check_finite=False)).any()
+    assert np.isnan(linalg.kron_mvm([np.eye(2)], np.array([np.nan, 1.0]), check_finite=False)).any()
+
+
+def test_complex_and_rectangular_inputs_are_supported():
+    # complex matrices work as in SciPy; rectangular and empty factors give the expected products
+    L = np.array([[2.0, 0.0], [1.0 + 1.0j, 1.0]])
+    b = np.array([1.0, 2.0 + 1.0j])
+    np.testing.assert_allclose((L @ L.conj().T) @ linalg.cho_solve(L, b), b, atol=1e-14)
+    np.testing.assert_allclose(L @ linalg.solve_triangular(L, b), b, atol=1e-14)
+    assert linalg.kron(np.ones((0, 2)), np.eye(3)).shape == (0, 6)
+    assert linalg.mode_product(np.ones((3, 2)), np.ones((4, 3)), 0).shape == (4, 2)
+    np.testing.assert_allclose(linalg.lstsq(np.eye(2), np.ones((2, 1)), rcond=0.0), np.ones((2, 1)))
 
 
 def test_singular_triangular_is_rejected_on_every_backend(backend):

@@ -92,7 +92,11 @@ class Spec:
 
     ``accept`` maps ``"arg=label"`` to the reason a corruption is legitimately accepted (the case
     then passes when the call returns); ``skip`` maps ``"arg=label"`` to the reason a corruption is
-    not generated at all (it only breaks the spec's own helper). ``aliases`` maps a canonical argument name to today's
+    not generated at all (it only breaks the spec's own helper). ``inf_ok`` maps ``"arg=label"`` to
+    the reason an infinite value in the returned result is the documented answer (a conformal
+    quantile of +inf: "not attainable", the whole line); NaN still counts as non-finite.
+    ``nonfinite_ok`` maps ``"arg=label"`` to the reason non-finite input values are returned
+    unchanged by design (a pure conversion such as ``to_library``); the case must still return. ``aliases`` maps a canonical argument name to today's
     names (renames in flight). ``call`` replaces ``func(**kwargs)`` (classes used as context
     managers, ``*args`` functions). ``check`` inspects a returned value (e.g. an interval's order)
     and returns a problem description or None.
@@ -102,14 +106,26 @@ class Spec:
     args: dict[str, A]
     accept: dict[str, str] = field(default_factory=dict)
     skip: dict[str, str] = field(default_factory=dict)
+    inf_ok: dict[str, str] = field(default_factory=dict)
+    nonfinite_ok: dict[str, str] = field(default_factory=dict)
     aliases: dict[str, tuple] = field(default_factory=dict)
     call: Callable[..., Any] | None = None
 
+    def _params(self) -> Any:
+        """The function's parameters (inspected once per spec: ``inspect.signature`` is slow), or None."""
+        cached = self.__dict__.get("_params_cache", _MISSING)
+        if cached is _MISSING:
+            try:
+                cached = inspect.signature(self.func).parameters
+            except (TypeError, ValueError):
+                cached = None
+            self.__dict__["_params_cache"] = cached
+        return cached
+
     def resolve(self, name: str) -> str:
         """Today's parameter name for canonical ``name`` (itself when the function has it)."""
-        try:
-            params = inspect.signature(self.func).parameters
-        except (TypeError, ValueError):
+        params = self._params()
+        if params is None:
             return name
         if name in params:
             return name
@@ -419,7 +435,9 @@ def run_case(spec: Spec, case: Case, timeout: float = TIMEOUT_S) -> Outcome:
         return _classify_error(spec, case, exc)
     finally:
         signal.signal(signal.SIGALRM, old)
-    outcome = _classify_return(case, result)
+    key = f"{case.arg}={case.label}"
+    allow = "" if case.arg is None else "all" if key in spec.nonfinite_ok else "inf" if key in spec.inf_ok else ""
+    outcome = _classify_return(case, result, allow=allow)
     outcome.values = _values(result)
     return outcome
 
@@ -509,11 +527,12 @@ def _classify_error(spec: Spec, case: Case, exc: BaseException) -> Outcome:
     return Outcome("error", detail, sig)
 
 
-def _classify_return(case: Case, result: Any) -> Outcome:
-    """Classify a returned ``result`` of ``case``."""
+def _classify_return(case: Case, result: Any, allow: str = "") -> Outcome:
+    """Classify a returned ``result`` of ``case`` (``allow``: "inf" infinities are a documented
+    answer, "all" non-finite values pass through by design, "" neither)."""
     status = getattr(result, "status", None)
     failed = status is not None and getattr(status, "success", True) is False
-    bad = _nonfinite(result)
+    bad = "" if allow == "all" else _nonfinite(result, allow_inf=allow == "inf")
     if failed:
         return Outcome("status", f"status {getattr(status, 'name', status)}", ("return", "status"))
     if bad:
@@ -536,21 +555,24 @@ def _describe(result: Any) -> str:
         return type(result).__name__
 
 
-def _nonfinite(x: Any, path: str = "", depth: int = 0) -> str:
-    """Path of the first non-finite number inside ``x`` (arrays, scalars, containers, dataclasses)."""
+def _nonfinite(x: Any, path: str = "", depth: int = 0, allow_inf: bool = False) -> str:
+    """Path of the first non-finite number inside ``x`` (arrays, scalars, containers, dataclasses);
+    with ``allow_inf`` only NaN counts."""
+    bad = np.isnan if allow_inf else (lambda a: ~np.isfinite(a))
     if depth > 4 or x is None or isinstance(x, (str, bytes, bool, type)) or callable(x) and not hasattr(x, "shape"):
         return ""
     if isinstance(x, (int, float, complex, np.number)):
-        return path or "value" if not np.isfinite(x) else ""
+        return path or "value" if bad(x) else ""
+    kw = dict(depth=depth + 1, allow_inf=allow_inf)
     if isinstance(x, dict):
-        return next((p for k, v in x.items() if (p := _nonfinite(v, f"{path}[{k!r}]", depth + 1))), "")
+        return next((p for k, v in x.items() if (p := _nonfinite(v, f"{path}[{k!r}]", **kw))), "")
     if isinstance(x, (list, tuple)):
-        return next((p for i, v in enumerate(x) if (p := _nonfinite(v, f"{path}[{i}]", depth + 1))), "")
+        return next((p for i, v in enumerate(x) if (p := _nonfinite(v, f"{path}[{i}]", **kw))), "")
     if dataclasses.is_dataclass(x):
         return next((p for f in dataclasses.fields(x) if f.name != "timings"
-                     and (p := _nonfinite(getattr(x, f.name), f"{path}.{f.name}", depth + 1))), "")
+                     and (p := _nonfinite(getattr(x, f.name), f"{path}.{f.name}", **kw))), "")
     arr = _host(x)
-    if arr is not None and arr.dtype.kind in "fc" and not np.all(np.isfinite(arr)):
+    if arr is not None and arr.dtype.kind in "fc" and np.any(bad(arr)):
         return path or "array"
     return ""
 

@@ -18,9 +18,22 @@ BACKENDS = ("numba", "torch", "array_api_strict", "cupy")
 
 
 def _param(case, prefix=""):
-    cid = prefix + case.id
-    marks = [pytest.mark.xfail(strict=True, reason="known defect (known_failures.txt)")] if cid in KNOWN else []
-    return pytest.param(case, id=cid, marks=marks)
+    return pytest.param(case, id=prefix + case.id)
+
+
+def _known(cid, failed, detail):
+    """A case listed in known_failures.txt is a strict expected failure: it must still fail.
+
+    Imperative ``pytest.xfail``/``pytest.fail(pytrace=False)`` instead of an xfail mark: the same
+    outcomes (XFAIL, or a failure for a fixed case whose line is still listed), without pytest
+    formatting a full assertion traceback for each of the few hundred known failures.
+    """
+    if cid not in KNOWN:
+        return
+    if not failed:
+        pytest.fail(f"[XPASS(strict)] {cid} is listed in known_failures.txt but passes now: remove its line",
+                    pytrace=False)
+    pytest.xfail(f"known defect (known_failures.txt): {detail}")
 
 
 def _timeout(cid):
@@ -45,7 +58,9 @@ def test_known_failures_are_real_cases():
 def test_bad_input(case):
     """Only documented, clear errors from refimpl's validation; non-finite results need a status."""
     outcome = run_case(SPECS[case.qual], case, timeout=_timeout(case.id))
-    assert outcome.cls in GOOD, f"{DEFECTS[outcome.cls]}: {outcome.detail}"
+    bad = outcome.cls not in GOOD
+    _known(case.id, bad, f"{DEFECTS.get(outcome.cls, outcome.cls)}: {outcome.detail}")
+    assert not bad, f"{DEFECTS[outcome.cls]}: {outcome.detail}"
 
 
 def _available(name):
@@ -57,10 +72,36 @@ def _available(name):
 _WARM = set()
 
 
+def _slow_deselected(config) -> bool:
+    """Whether ``-m`` deselects every ``slow`` test (then its ~12 000 items are not even generated)."""
+    expr = config.getoption("markexpr", "") or ""
+    if not expr:
+        return False
+    try:
+        from _pytest.mark.expression import Expression
+
+        compiled = Expression.compile(expr)
+        try:  # pytest >= 8.2 passes keyword arguments to the matcher
+            return not compiled.evaluate(lambda name, **kwargs: name == "slow")
+        except TypeError:
+            return not compiled.evaluate(lambda name: name == "slow")
+    except Exception:  # noqa: BLE001 - a private API; fall back to generating every item
+        return False
+
+
+def pytest_generate_tests(metafunc):
+    """Parametrize the backend comparison here, so that ``-m "not slow"`` skips building its items."""
+    if metafunc.function.__name__ != "test_same_outcome_on_every_backend":
+        return
+    if _slow_deselected(metafunc.config):
+        metafunc.parametrize("backend, case", [], ids=[])
+        return
+    metafunc.parametrize("backend", [b for b in BACKENDS if _available(b)])
+    metafunc.parametrize("case", [pytest.param(c, id=c.id) for c in CASES])
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("backend", [b for b in BACKENDS if _available(b)])
-@pytest.mark.parametrize("case", [pytest.param(c, id=c.id) for c in CASES])
-def test_same_outcome_on_every_backend(backend, case, request):
+def test_same_outcome_on_every_backend(backend, case):
     """The same bad input gives the same exception type and message (or a return) on every backend."""
     from refimpl.backends import use_backend
 
@@ -68,14 +109,15 @@ def test_same_outcome_on_every_backend(backend, case, request):
         warm_up(SPECS, backend)
         _WARM.add(backend)
     cid = f"{backend}|{case.id}"
-    if cid in KNOWN:
-        request.applymarker(pytest.mark.xfail(strict=True, reason="known defect (known_failures.txt)"))
     spec = SPECS[case.qual]
     reference = run_case(spec, case, timeout=_timeout(case.id))
     with use_backend(backend):
         outcome = run_case(spec, case, timeout=_timeout(cid))
-    assert outcome.signature[:2] == reference.signature[:2], (
-        f"{backend}: {outcome.cls}: {outcome.detail}\n  numpy: {reference.cls}: {reference.detail}")
-    if case.arg is None:  # the valid call: the same numbers too (rtol 1e-6)
+    problem = ""
+    if outcome.signature[:2] != reference.signature[:2]:
+        problem = f"{backend}: {outcome.cls}: {outcome.detail}\n  numpy: {reference.cls}: {reference.detail}"
+    elif case.arg is None:  # the valid call: the same numbers too (rtol 1e-6)
         diff = same_values(outcome.values, reference.values)
-        assert not diff, f"{backend}: valid call differs from numpy: {diff}"
+        problem = f"{backend}: valid call differs from numpy: {diff}" if diff else ""
+    _known(cid, bool(problem), problem)
+    assert not problem, problem

@@ -85,6 +85,21 @@ CASES = [
     (lambda: wrappers.MultiLabelRiskController(None, lambdas=[[0.0, 1.0]]), ValueError, r"lambdas must be a 1-D array"),
     (lambda: wrappers.SplitConformalRegressor(None).conformalize([[0.0]], [1.0]), TypeError,
      r"estimator must have a predict\(\) method; got NoneType"),
+    # round-2 fuzz findings: -inf grid points, probabilities outside [0, 1], non-0/1 labels, non-finite losses
+    (lambda: cf.crc_lambda_hat(TABLE, [-np.inf, 0.5, 1.0], 0.5), ValueError, r"lambdas must be finite except .*got -inf"),
+    (lambda: cf.online_crc_path(TABLE, [-np.inf, 0.5, 1.0], 0.5, 0.9), ValueError, r"lambdas must be finite except"),
+    (lambda: cf.OnlineCRC([-np.inf, 0.5, 1.0], 0.5, 0.9), ValueError, r"lambdas must be finite except"),
+    (lambda: cf.miscoverage_loss_table([0.2], [-np.inf, 1.0]), ValueError, r"lambdas must be finite except"),
+    (lambda: cf.loss_table(lambda lam: np.zeros(2), [-np.inf, 1.0]), ValueError, r"lambdas must be finite except"),
+    (lambda: cf.lac_scores([[1.5, -0.5]], [0]), ValueError, r"probs must lie in \[0, 1\].*2 entries outside"),
+    (lambda: cf.lac_prediction_sets([[-0.5, 0.5]], 0.5), ValueError, r"probs must lie in \[0, 1\]"),
+    (lambda: cf.fnr_loss_table([[1.5, 0.2]], [[1, 1]], GRID), ValueError, r"scores must lie in \[0, 1\]"),
+    (lambda: cf.fnr_loss_table([[0.9, 0.2]], [[0.5, 1]], GRID), ValueError, r"labels must be positive-label indicators"),
+    (lambda: cf.fnr_loss_table([[0.9, 0.2]], [[-1, 1]], GRID), ValueError, r"labels must be .*1 entries other than 0"),
+    (lambda: cf.fnr_loss_table([[0.9, 0.2]], [[2, 1]], GRID), ValueError, r"labels must be positive-label indicators"),
+    (lambda: cf.monotonize_losses([[np.nan, 0.0]]), ValueError, r"losses must contain only finite values"),
+    (lambda: cf.monotonize_losses([[np.inf, 0.0]]), ValueError, r"losses must contain only finite values"),
+    (lambda: cf.monotonize_losses(np.empty((0, 3))), ValueError, r"losses"),
 ]
 
 
@@ -111,6 +126,21 @@ def test_valid_edge_cases_still_work():
     np.testing.assert_allclose(L, [[0.75, 0.5]])
     # a grid ending in +inf is fine for the miscoverage table
     np.testing.assert_array_equal(cf.miscoverage_loss_table([0.2], [0.1, np.inf]), [[1.0, 0.0]])
+    # boolean labels and probabilities at the ends of [0, 1] are valid
+    np.testing.assert_allclose(cf.fnr_loss_table([[1.0, 0.0]], [[True, False]], GRID), [[0.0, 0.0, 0.0]])
+    # alpha at the ends of [A, B] and rho = 1 are documented targets (trivially infeasible / feasible)
+    assert cf.crc_lambda_hat(TABLE, GRID, 1.0).lambda_hat == 0.0
+    lam, ok = cf.online_crc_path(TABLE, GRID, 0.0, 1.0)
+    assert not ok.any()
+
+
+def test_norm_scores_do_not_overflow():
+    # the plain sum of squares overflows at 1e300; the scaled form gives the exact norm
+    Y = np.array([[3e300, 4e300], [3.0, 4.0], [3e-300, 4e-300]])
+    r = cf.norm_residual_scores(Y, np.zeros_like(Y))
+    np.testing.assert_allclose(r, [5e300, 5.0, 5e-300], rtol=1e-15)
+    assert cf.norm_residual_scores([[3.0, 4.0]], [[0.0, 0.0]])[0] == 5.0  # ordinary rows are unchanged
+    assert cf.norm_ball_contains(Y, np.zeros_like(Y), 1e301).all()
 
 
 def test_docstrings_link_the_floating_point_note():
