@@ -44,13 +44,22 @@ class KronEig:
         Eigenvalues λ_j of each factor, ascending, with round-off negatives clipped to 0 (factors
         with eigenvalues below −10·n_j·eps·‖K_j‖₂ are rejected as indefinite).
     vectors : tuple of arrays, shapes (n_j, n_j)
-        Orthonormal eigenvectors Q_j (columns).
+        Orthonormal eigenvectors Q_j (columns). :func:`kron_eigh` fixes each column's sign (its
+        first entry with magnitude above 1e-4·max |entry| is positive), so that every backend's
+        ``eigh`` gives the same vectors for simple eigenvalues.
 
     Notes
     -----
+    A factorisation held as plain data (``__refimpl_data__``): :func:`kron_eigh` either returns it
+    or raises (an indefinite or non-finite factor), so it carries no status; it is also an input
+    of the solvers.
+
     K = (⊗Q_j) diag(vec Λ) (⊗Q_j)ᵀ with Λ = λ_1 ∘ … ∘ λ_d. Pass a ``KronEig`` instead of the factors
     to :func:`kron_solve`, :func:`kron_logdet` and :func:`grid_lml` to reuse one decomposition.
     """
+
+    #: plain data (a factorisation and solver input), not a result with a status
+    __refimpl_data__ = True
 
     values: tuple
     vectors: tuple
@@ -165,6 +174,22 @@ def _eigh_backend(xp, factors, name="factors") -> FactorEigs:
         vals.append(xp.where(lam > 0, lam, xp.zeros_like(lam)))
         vecs.append(Q)
     return FactorEigs(vals, vecs)
+
+
+def _fix_signs(xp, Q):
+    """Q with each column's sign fixed: its first entry with |q_i| > 1e-4·max_i |q_i| is positive.
+
+    [R] our convention (eigenvectors are unique only up to sign); the threshold sits far above
+    round-off (an entry that is 0 in exact arithmetic never decides) and far below the entries of
+    equal magnitude that symmetric factors produce (e.g. (1, -1)/√2), so backends agree.
+    """
+    n = int(Q.shape[0])
+    A = xp.abs(Q)
+    big = A > 1e-4 * xp.max(A, axis=0, keepdims=True)
+    first = xp.argmax(xp.astype(big, xp.int32), axis=0)          # first True per column
+    flat = xp.reshape(_transpose(xp, Q), (-1,))                   # column k at [k n, (k+1) n)
+    lead = xp.take(flat, first + n * xp.arange(n, dtype=first.dtype))
+    return Q * xp.where(lead < 0, -xp.ones_like(lead), xp.ones_like(lead))
 
 
 def _resolve(bd, factors_or_eig, name="factors") -> FactorEigs:

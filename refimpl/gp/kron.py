@@ -46,7 +46,7 @@ from typing import Any
 
 from refimpl import _validate as v
 from refimpl.backends import Boundary, capabilities, check_rng
-from refimpl.gp._checks import (KronEig, _check_factors, _check_grid_tensor, _check_noise, _eigh_backend,
+from refimpl.gp._checks import (KronEig, _check_factors, _check_grid_tensor, _check_noise, _eigh_backend, _fix_signs,
                                 _factor_list, _inputs, _kron_apply, _outer, _resolve, _shifted_eigs, _solve_eig)
 
 __all__ = [
@@ -99,6 +99,7 @@ def kron_eigh(factors: Sequence[Array]) -> KronEig:
     factors = _factor_list(factors)
     bd = Boundary(*factors)
     vals, vecs = _eigh_backend(bd.xp, _check_factors(bd, factors, symmetric=True))
+    vecs = [_fix_signs(bd.xp, Q) for Q in vecs]
     return KronEig(values=tuple(bd.out(x) for x in vals), vectors=tuple(bd.out(Q) for Q in vecs))
 
 

@@ -246,6 +246,7 @@ class KronCGResult(Result):
         Relative residual recomputed as ‖b − Aα‖/‖b‖ at the end.
     """
 
+    status: CGStatus
     solution: Any
     n_iter: int
     n_matvec: int
@@ -442,6 +443,7 @@ class SLQResult(Result):
         Applications of A (each on all probes at once).
     """
 
+    status: SLQStatus
     logdet: float
     stderr: float
     probe_estimates: np.ndarray
@@ -601,6 +603,7 @@ class GridCGLMLResult(Result):
         CG relative residual history.
     """
 
+    status: CGStatus
     lml: float
     logdet: float
     logdet_method: str
