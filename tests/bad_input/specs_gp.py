@@ -113,7 +113,8 @@ SPECS = {
     "gp.grid_lml_kdiag": _s(gp.grid_lml_kdiag, factors=A("factors", _F), Y=A("mat", _Y, tied=True),
                             noise_factors=A("grid", _NOISE_F)),
     # ------------------------------------------------------------------ GP-HM
-    "gp.PDEProblem": _s(gp.PDEProblem, **_pde_kwargs()),
+    "gp.PDEProblem": _s(gp.PDEProblem, accept={"name=bogus": "name is a free label of the problem"},
+                        **_pde_kwargs()),
     "gp.gphm_problem": _s(gp.gphm_problem, name=A("str", "poisson_1d-single_sin"), n=A("size", 12, optional=True)),
     "gp.gphm_init_kernels": _s(gp.gphm_init_kernels, d=A("size", 1), kernel=A("choice", "stm"), Q=A("size", 2),
                                freq_scale=A("pos", 5.0)),
