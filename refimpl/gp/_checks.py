@@ -24,6 +24,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+import numpy as np
+
 from refimpl import _validate as v
 from refimpl.backends import Boundary, capabilities, linalg
 
@@ -102,7 +104,7 @@ def _check_factors(bd, factors, *, square=True, symmetric=False, name="factors")
     xp = bd.xp
     out = []
     for j, A in enumerate(factors):
-        A = v.check_array(bd.asarray(A, name=f"{name}[{j}]"), f"{name}[{j}]", ndim=2, real=True)
+        A = bd.asarray(v.check_array(A, f"{name}[{j}]", ndim=2, real=True), name=f"{name}[{j}]")
         if A.shape[0] == 0 or A.shape[1] == 0:
             raise ValueError(f"{name}[{j}] must be non-empty; got shape {tuple(A.shape)}")
         if square and A.shape[0] != A.shape[1]:
@@ -122,7 +124,7 @@ def _check_factors(bd, factors, *, square=True, symmetric=False, name="factors")
 def _check_grid_tensor(bd, Y, shape, name="Y"):
     if Y is None or isinstance(Y, (str, bytes)):
         raise TypeError(f"{name} must be a numeric grid tensor of shape {tuple(shape)}; got {type(Y).__name__}")
-    Y = v.check_array(bd.asarray(Y, name=name), name, real=True)
+    Y = bd.asarray(v.check_array(Y, name, real=True), name=name)
     if tuple(Y.shape) != tuple(shape):
         raise ValueError(f"{name} must be a grid tensor of shape {tuple(shape)} (one axis per factor, "
                          f"axis j of length n_j); got shape {tuple(Y.shape)}")
@@ -196,9 +198,9 @@ def _resolve(bd, factors_or_eig, name="factors") -> FactorEigs:
     """Backend eigenpairs from either a KronEig or square symmetric factors."""
     xp = bd.xp
     if isinstance(factors_or_eig, KronEig):
-        vals = [v.check_array(bd.asarray(lam), f"{name}.values[{j}]", ndim=1)
+        vals = [bd.asarray(v.check_array(lam, f"{name}.values[{j}]", ndim=1, real=True))
                 for j, lam in enumerate(factors_or_eig.values)]
-        vecs = [v.check_array(bd.asarray(Q), f"{name}.vectors[{j}]", ndim=2)
+        vecs = [bd.asarray(v.check_array(Q, f"{name}.vectors[{j}]", ndim=2, real=True))
                 for j, Q in enumerate(factors_or_eig.vectors)]
         for j, lam in enumerate(vals):
             if float(xp.min(lam)) < 0:
@@ -212,6 +214,13 @@ def _inputs(factors_or_eig):
     if isinstance(factors_or_eig, KronEig):
         return list(factors_or_eig.values) + list(factors_or_eig.vectors)
     return _factor_list(factors_or_eig)
+
+
+def _check_flag(value, name) -> bool:
+    """``value`` as a bool; anything but True/False (NumPy booleans included) is a TypeError naming ``name``."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False; got {type(value).__name__} {value!r:.40}")
+    return bool(value)
 
 
 def _check_noise(noise, name="noise", strict=False) -> float:

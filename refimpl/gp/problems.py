@@ -234,7 +234,12 @@ def gphm_problem(name: str, n: int | Sequence[int] | None = None) -> PDEProblem:
     cfg = dict(_PROBLEMS[name])
     if n is not None:
         d = len(cfg["n"])
-        n = (n,) * d if isinstance(n, (int, np.integer)) else tuple(n)
+        if isinstance(n, (list, tuple)):
+            n = tuple(n)
+        elif hasattr(n, "shape") and len(n.shape) == 1:
+            n = tuple(n.tolist())
+        else:
+            n = (v.check_int(n, "n", low=3),) * d
         if len(n) != d:
             raise ValueError(f"n must give {d} grid sizes for {name}; got {n}")
         cfg["n"] = tuple(v.check_int(k, "n", low=3) for k in n)
