@@ -123,6 +123,8 @@ class PDEProblem:
                 raise TypeError(f"{fname} must accept a tuple of broadcastable coordinate arrays (one per "
                                 f"axis); calling it on the box corners raised {type(exc).__name__}: {exc}") from exc
             try:
+                if val is None:
+                    raise TypeError
                 val = np.asarray(val, dtype=float)
             except (TypeError, ValueError):
                 raise TypeError(f"{fname} must return real numbers on the grid; got {type(val).__name__} "
