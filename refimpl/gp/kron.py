@@ -47,7 +47,8 @@ from typing import Any
 from refimpl import _validate as v
 from refimpl.backends import Boundary, capabilities, check_rng
 from refimpl.gp._checks import (KronEig, _check_factors, _check_flag, _check_grid_tensor, _check_noise,
-                                _eigh_backend, _factor_list, _fix_signs, _inputs, _kron_apply, _outer, _resolve, _shifted_eigs, _solve_eig)
+                                _eigh_backend, _factor_list, _fix_signs, _inputs, _kron_apply, _outer, _resolve,
+                                _shifted_eigs, _solve_eig)
 
 __all__ = [
     "KronEig",
