@@ -274,6 +274,8 @@ def _iterative_problems(qualname: str, func: Any) -> list[str]:
         problems.append(f"{qualname}: callback must default to None")
     if "max_iter" not in params:
         return problems
+    if getattr(_OWNER.get(qualname), "__refimpl_data__", False):
+        return problems  # a problem definition records an iteration budget; it iterates nothing
     if "callback" not in params:
         problems.append(f"{qualname}: an iterative method takes callback=None (refimpl._iterative.notify)")
     results = [c for c in _returned_classes(func) if issubclass(c, Result)]

@@ -24,6 +24,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+import numpy as np
+
 from refimpl import _validate as v
 from refimpl.backends import Boundary, capabilities, linalg
 
@@ -44,13 +46,22 @@ class KronEig:
         Eigenvalues λ_j of each factor, ascending, with round-off negatives clipped to 0 (factors
         with eigenvalues below −10·n_j·eps·‖K_j‖₂ are rejected as indefinite).
     vectors : tuple of arrays, shapes (n_j, n_j)
-        Orthonormal eigenvectors Q_j (columns).
+        Orthonormal eigenvectors Q_j (columns). :func:`kron_eigh` fixes each column's sign (its
+        first entry with magnitude above 1e-4·max |entry| is positive), so that every backend's
+        ``eigh`` gives the same vectors for simple eigenvalues.
 
     Notes
     -----
+    A factorisation held as plain data (``__refimpl_data__``): :func:`kron_eigh` either returns it
+    or raises (an indefinite or non-finite factor), so it carries no status; it is also an input
+    of the solvers.
+
     K = (⊗Q_j) diag(vec Λ) (⊗Q_j)ᵀ with Λ = λ_1 ∘ … ∘ λ_d. Pass a ``KronEig`` instead of the factors
     to :func:`kron_solve`, :func:`kron_logdet` and :func:`grid_lml` to reuse one decomposition.
     """
+
+    #: plain data (a factorisation and solver input), not a result with a status
+    __refimpl_data__ = True
 
     values: tuple
     vectors: tuple
@@ -93,7 +104,7 @@ def _check_factors(bd, factors, *, square=True, symmetric=False, name="factors")
     xp = bd.xp
     out = []
     for j, A in enumerate(factors):
-        A = v.check_array(bd.asarray(A, name=f"{name}[{j}]"), f"{name}[{j}]", ndim=2, real=True)
+        A = bd.asarray(v.check_array(A, f"{name}[{j}]", ndim=2, real=True), name=f"{name}[{j}]")
         if A.shape[0] == 0 or A.shape[1] == 0:
             raise ValueError(f"{name}[{j}] must be non-empty; got shape {tuple(A.shape)}")
         if square and A.shape[0] != A.shape[1]:
@@ -113,7 +124,7 @@ def _check_factors(bd, factors, *, square=True, symmetric=False, name="factors")
 def _check_grid_tensor(bd, Y, shape, name="Y"):
     if Y is None or isinstance(Y, (str, bytes)):
         raise TypeError(f"{name} must be a numeric grid tensor of shape {tuple(shape)}; got {type(Y).__name__}")
-    Y = v.check_array(bd.asarray(Y, name=name), name, real=True)
+    Y = bd.asarray(v.check_array(Y, name, real=True), name=name)
     if tuple(Y.shape) != tuple(shape):
         raise ValueError(f"{name} must be a grid tensor of shape {tuple(shape)} (one axis per factor, "
                          f"axis j of length n_j); got shape {tuple(Y.shape)}")
@@ -167,13 +178,29 @@ def _eigh_backend(xp, factors, name="factors") -> FactorEigs:
     return FactorEigs(vals, vecs)
 
 
+def _fix_signs(xp, Q):
+    """Q with each column's sign fixed: its first entry with |q_i| > 1e-4·max_i |q_i| is positive.
+
+    [R] our convention (eigenvectors are unique only up to sign); the threshold sits far above
+    round-off (an entry that is 0 in exact arithmetic never decides) and far below the entries of
+    equal magnitude that symmetric factors produce (e.g. (1, -1)/√2), so backends agree.
+    """
+    n = int(Q.shape[0])
+    A = xp.abs(Q)
+    big = A > 1e-4 * xp.max(A, axis=0, keepdims=True)
+    first = xp.argmax(xp.astype(big, xp.int32), axis=0)          # first True per column
+    flat = xp.reshape(_transpose(xp, Q), (-1,))                   # column k at [k n, (k+1) n)
+    lead = xp.take(flat, first + n * xp.arange(n, dtype=first.dtype))
+    return Q * xp.where(lead < 0, -xp.ones_like(lead), xp.ones_like(lead))
+
+
 def _resolve(bd, factors_or_eig, name="factors") -> FactorEigs:
     """Backend eigenpairs from either a KronEig or square symmetric factors."""
     xp = bd.xp
     if isinstance(factors_or_eig, KronEig):
-        vals = [v.check_array(bd.asarray(lam), f"{name}.values[{j}]", ndim=1)
+        vals = [bd.asarray(v.check_array(lam, f"{name}.values[{j}]", ndim=1, real=True))
                 for j, lam in enumerate(factors_or_eig.values)]
-        vecs = [v.check_array(bd.asarray(Q), f"{name}.vectors[{j}]", ndim=2)
+        vecs = [bd.asarray(v.check_array(Q, f"{name}.vectors[{j}]", ndim=2, real=True))
                 for j, Q in enumerate(factors_or_eig.vectors)]
         for j, lam in enumerate(vals):
             if float(xp.min(lam)) < 0:
@@ -187,6 +214,13 @@ def _inputs(factors_or_eig):
     if isinstance(factors_or_eig, KronEig):
         return list(factors_or_eig.values) + list(factors_or_eig.vectors)
     return _factor_list(factors_or_eig)
+
+
+def _check_flag(value, name) -> bool:
+    """``value`` as a bool; anything but True/False (NumPy booleans included) is a TypeError naming ``name``."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False; got {type(value).__name__} {value!r:.40}")
+    return bool(value)
 
 
 def _check_noise(noise, name="noise", strict=False) -> float:

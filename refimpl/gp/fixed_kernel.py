@@ -69,7 +69,8 @@ def fixed_kernel_solve(problem: PDEProblem, kernels: Sequence[Kernel1D], *, tau1
         E.g. ``[MaternCosine(weights=[1], scales=[1.0], freqs=[100 / (2π)])]``.
     tau1, tau2 : float > 0
     lam_b : float, optional
-    jitter : float
+    jitter : float >= 0
+        Per-factor jitter ε; 0 adds none (a K_j that is not positive definite is a ValueError).
     n_test : int
     max_dense : int
         Largest N solved densely.

@@ -56,6 +56,7 @@ from refimpl._iterative import check_callback, notify
 from refimpl._results import Result, StatusEnum
 from refimpl.backends import Boundary, capabilities, to_numpy
 from refimpl.backends.linalg import NotPositiveDefiniteError
+from refimpl.gp._checks import _check_flag
 from refimpl.gp._gphm_objective import (_check_kernels, _check_problem, _objective, _predict_at, _PredictSetup,
                                        _rel_l2, _Setup)
 from refimpl.gp.fixed_kernel import FixedKernelResult, FixedKernelStatus, fixed_kernel_solve
@@ -146,8 +147,9 @@ def gphm_objective(problem: PDEProblem, U: Array, kernels: Sequence[Kernel1D], s
     kernels : sequence of MaternCosine or SpectralMixture, one per axis
     s1, s2 : float
         Log-precisions of the boundary and residual terms.
-    jitter : float
-        Per-factor jitter ε (1e-6 in the authors' code).
+    jitter : float >= 0
+        Per-factor jitter ε (1e-6 in the authors' code); 0 adds none (a K_j that is not positive
+        definite is then a ValueError).
     lam_b : float, optional
         Boundary weight (default ``problem.lam_b``).
 
@@ -165,7 +167,7 @@ def gphm_objective(problem: PDEProblem, U: Array, kernels: Sequence[Kernel1D], s
         raise TypeError(f"U must be a numeric array of shape {problem.n}; got {type(U).__name__}")
     bd = Boundary(U)
     xp = bd.xp
-    Ub = v.check_array(bd.asarray(U, dtype=xp.float64, name="U"), "U", real=True)
+    Ub = bd.asarray(v.check_array(U, "U", real=True), dtype=xp.float64, name="U")
     if tuple(Ub.shape) != tuple(problem.n):
         raise ValueError(f"U must have the problem's grid shape {problem.n}; got {tuple(Ub.shape)}")
     jitter = v.check_positive(jitter, "jitter", strict=False)
@@ -284,8 +286,9 @@ def gphm_solve(problem: PDEProblem, *, kernel: str = "stm", Q: int = 30, freq_sc
         Checkpoint spacing for the test error (default max_iter // 20, as the authors' code).
     n_test : int
         Test points per axis (300, as the authors' code).
-    jitter : float
-        Per-factor jitter ε (1e-6).
+    jitter : float >= 0
+        Per-factor jitter ε (1e-6); 0 adds none (a K_j that is not positive definite then stops
+        the run with NONFINITE or raises at the start).
     lam_b : float, optional
         Boundary weight (default ``problem.lam_b``).
     kernels : sequence of Kernel1D, optional
@@ -420,12 +423,19 @@ def gphm_predict(result: GPHMResult, test_grid: Sequence[Array], *, best: bool =
     ----------
     result : GPHMResult
     test_grid : sequence of 1-D arrays (one per axis)
+        Coordinates inside the problem's box, axis j in [0, L_j] (the solution is defined there).
     best : bool
         Use the best-checkpoint U (with the final kernels; the kernels are not checkpointed).
 
     Returns
     -------
     array of shape (m_1, …, m_d)
+
+    Raises
+    ------
+    TypeError, ValueError
+        ``result`` not a GPHMResult; ``test_grid`` not one real 1-D array per axis, or with
+        coordinates outside the box; ``best`` not a bool.
     """
     if not isinstance(result, GPHMResult):
         raise TypeError(f"result must be a GPHMResult; got {type(result).__name__}")
@@ -433,11 +443,20 @@ def gphm_predict(result: GPHMResult, test_grid: Sequence[Array], *, best: bool =
     if not isinstance(test_grid, (list, tuple)) or len(test_grid) != problem.d:
         raise ValueError(f"test_grid must be a list of {problem.d} 1-D coordinate arrays; got "
                          f"{type(test_grid).__name__}")
+    best = _check_flag(best, "best")
+    hosts = []
+    for j, (t, L) in enumerate(zip(test_grid, problem.lengths)):
+        t = v.check_array(t, f"test_grid[{j}]", ndim=1, real=True)
+        lo, hi = float(np.min(to_numpy(t))), float(np.max(to_numpy(t)))
+        tol = 1e-9 * L
+        if lo < -tol or hi > L + tol:
+            raise ValueError(f"test_grid[{j}] must lie in the problem's box [0, {L:g}] (axis {j}); got values in "
+                             f"[{lo:.4g}, {hi:.4g}]")
+        hosts.append(t)
     bd = Boundary(*test_grid)
     xp = bd.xp
     U = bd.asarray(result.best_U if best else result.U, dtype=xp.float64)
-    ts = [v.check_array(bd.asarray(t, dtype=xp.float64, name=f"test_grid[{j}]"), f"test_grid[{j}]", ndim=1)
-          for j, t in enumerate(test_grid)]
+    ts = [bd.asarray(t, dtype=xp.float64, name=f"test_grid[{j}]") for j, t in enumerate(hosts)]
     S = _PredictSetup(bd, problem, result.kernels, result.jitter)
     test_lags = [t[:, None] - bd.asarray(z, dtype=xp.float64)[None, :] for t, z in zip(ts, problem.grid())]
     thetas = [bd.asarray(k.theta, dtype=xp.float64) for k in result.kernels]

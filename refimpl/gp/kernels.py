@@ -44,7 +44,7 @@ import numpy as np
 from array_api_compat import array_namespace
 
 from refimpl import _validate as v
-from refimpl.backends import capabilities
+from refimpl.backends import capabilities, to_numpy
 from refimpl.backends import leaf_kernel
 
 __all__ = [
@@ -308,7 +308,7 @@ class Matern(_Stationary):
 
     def __post_init__(self):
         super().__post_init__()
-        nu = float(self.nu)
+        nu = v.check_real(self.nu, "nu")
         if nu not in (0.5, 1.5, 2.5):
             raise ValueError(f"nu must be one of 0.5, 1.5, 2.5; got {self.nu!r}")
         object.__setattr__(self, "nu", nu)
@@ -323,14 +323,13 @@ class Matern(_Stationary):
         return g, -dg
 
 
-def _as_components(name, value, q=None):
-    arr = np.atleast_1d(np.asarray(value, dtype=float))
-    if arr.ndim != 1 or arr.size == 0:
+def _as_components(name, value):
+    if value is None or isinstance(value, (str, bytes)):
+        raise TypeError(f"{name} must be a non-empty 1-D sequence of real numbers; got {type(value).__name__}")
+    arr = v.check_array(value, name, ndim=(0, 1), real=True)
+    arr = np.atleast_1d(np.asarray(to_numpy(arr), dtype=float))
+    if arr.size == 0:
         raise ValueError(f"{name} must be a non-empty 1-D sequence; got shape {arr.shape}")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} must be finite; got {arr}")
-    if q is not None and arr.size != q:
-        raise ValueError(f"{name} must have {q} entries (one per mixture component); got {arr.size}")
     return arr
 
 
@@ -342,8 +341,11 @@ class _Mixture(Kernel1D):
 
     def __post_init__(self):
         w = _as_components("weights", self.weights)
-        s = _as_components("scales", self.scales, w.size)
-        f = _as_components("freqs", self.freqs, w.size)
+        s = _as_components("scales", self.scales)
+        f = _as_components("freqs", self.freqs)
+        if not w.size == s.size == f.size:
+            raise ValueError("weights, scales and freqs must have one entry per mixture component (the same "
+                             f"length); got lengths {w.size}, {s.size}, {f.size}")
         if np.any(w <= 0) or np.any(s <= 0):
             raise ValueError("weights and scales of a mixture kernel must be > 0; "
                              f"got weights={w}, scales={s}")
@@ -496,8 +498,8 @@ def kernel_matrix(kernel: Kernel1D, x, z=None, *, order: int = 0):
     z = x if z is None else z
     bd = Boundary(x, z)
     xp = bd.xp
-    xb = v.check_array(bd.asarray(x, name="x"), "x", ndim=1, min_size=1, finite=True)
-    zb = v.check_array(bd.asarray(z, name="z"), "z", ndim=1, min_size=1, finite=True)
+    xb = bd.asarray(v.check_array(x, "x", ndim=1, min_size=1, real=True), name="x")
+    zb = bd.asarray(v.check_array(z, "z", ndim=1, min_size=1, real=True), name="z")
     theta = bd.asarray(kernel.theta, dtype=xb.dtype)
     order = v.check_int(order, "order", low=0, high=2)
     tau = xb[:, None] - zb[None, :]

@@ -46,8 +46,9 @@ from typing import Any
 
 from refimpl import _validate as v
 from refimpl.backends import Boundary, capabilities, check_rng
-from refimpl.gp._checks import (KronEig, _check_factors, _check_grid_tensor, _check_noise, _eigh_backend,
-                                _factor_list, _inputs, _kron_apply, _outer, _resolve, _shifted_eigs, _solve_eig)
+from refimpl.gp._checks import (KronEig, _check_factors, _check_flag, _check_grid_tensor, _check_noise,
+                                _eigh_backend, _factor_list, _fix_signs, _inputs, _kron_apply, _outer, _resolve,
+                                _shifted_eigs, _solve_eig)
 
 __all__ = [
     "KronEig",
@@ -99,6 +100,7 @@ def kron_eigh(factors: Sequence[Array]) -> KronEig:
     factors = _factor_list(factors)
     bd = Boundary(*factors)
     vals, vecs = _eigh_backend(bd.xp, _check_factors(bd, factors, symmetric=True))
+    vecs = [_fix_signs(bd.xp, Q) for Q in vecs]
     return KronEig(values=tuple(bd.out(x) for x in vals), vectors=tuple(bd.out(Q) for Q in vecs))
 
 
@@ -138,7 +140,7 @@ def kron_mvm(factors: Sequence[Array], X: Array) -> Array:
     factors = _factor_list(factors)
     bd = Boundary(X, *factors)
     A = _check_factors(bd, factors, square=False)
-    X = v.check_array(bd.asarray(X, name="X"), "X", real=True)
+    X = bd.asarray(v.check_array(X, "X", real=True), name="X")
     want = tuple(int(a.shape[1]) for a in A)
     if tuple(X.shape) != want:
         raise ValueError(f"X must be a grid tensor of shape {want} (axis j matches the columns of "
@@ -272,6 +274,7 @@ def grid_lml(factors: Sequence[Array] | KronEig, Y: Array, noise: float, *, retu
     True
     """
     noise = _check_noise(noise, strict=True)
+    return_alpha = _check_flag(return_alpha, "return_alpha")
     bd = Boundary(Y, *_inputs(factors))
     xp = bd.xp
     vals, vecs = _resolve(bd, factors)

@@ -58,8 +58,8 @@ from refimpl import _validate as v
 from refimpl._iterative import check_callback
 from refimpl._results import Result, StatusEnum
 from refimpl.backends import Boundary, capabilities, check_rng, is_complex, linalg, numpy_dtype
-from refimpl.gp._checks import (_check_factors, _check_grid_tensor, _eigh_backend, _factor_list, _outer,
-                                _solve_eig, _transpose)
+from refimpl.gp._checks import (_check_factors, _check_flag, _check_grid_tensor, _eigh_backend, _factor_list,
+                                _outer, _solve_eig, _transpose)
 
 __all__ = [
     "CGStatus",
@@ -93,7 +93,7 @@ def _kdiag_setup(bd, factors, noise_factors):
     Ks = _check_factors(bd, factors, symmetric=True)
     ds = []
     for j, (d, K) in enumerate(zip(noise_factors, Ks)):
-        d = v.check_array(bd.asarray(d, name=f"noise_factors[{j}]"), f"noise_factors[{j}]", ndim=1, real=True)
+        d = bd.asarray(v.check_array(d, f"noise_factors[{j}]", ndim=1, real=True), name=f"noise_factors[{j}]")
         if d.shape[0] != K.shape[0]:
             raise ValueError(f"noise_factors[{j}] must have length {K.shape[0]} (the size of factors[{j}]); "
                              f"got {d.shape[0]}")
@@ -164,9 +164,18 @@ def grid_lml_kdiag(factors: Sequence[Array], Y: Array, noise_factors: Sequence[A
     vals, vecs, s, logdet_D = _kdiag_setup(bd, factors, noise_factors)
     Y = _check_grid_tensor(bd, Y, tuple(int(q.shape[0]) for q in vecs))
     Ys = Y * s
-    a, S = _solve_eig(xp, vals, vecs, Ys, 1.0)
     N = math.prod(Y.shape)
-    return float(-0.5 * xp.sum(Ys * a) - 0.5 * (xp.sum(xp.log(S)) + logdet_D) - 0.5 * N * math.log(2 * math.pi))
+    ymax = float(xp.max(xp.abs(Ys)))
+    # scaled form c²·(Ỹ/c)ᵀ(K̃ + I)^{-1}(Ỹ/c) only where Ỹ·α could overflow (as grid_lml)
+    c = ymax if ymax > 1e100 else 1.0
+    Yc = Ys / c if c != 1.0 else Ys
+    a, S = _solve_eig(xp, vals, vecs, Yc, 1.0, "grid_lml_kdiag")
+    quad = float(xp.sum(Yc * a)) * c * c
+    lml = -0.5 * quad - 0.5 * (float(xp.sum(xp.log(S))) + float(logdet_D)) - 0.5 * N * math.log(2 * math.pi)
+    if not math.isfinite(lml):
+        raise ValueError(f"grid_lml_kdiag: the log marginal likelihood is not representable in floating point "
+                         f"(max|Y| = {float(xp.max(xp.abs(Y))):.3g}, data-fit term {quad:.3g}); rescale Y")
+    return lml
 
 
 # --------------------------------------------------------------------------------------------------
@@ -246,6 +255,7 @@ class KronCGResult(Result):
         Relative residual recomputed as ‖b − Aα‖/‖b‖ at the end.
     """
 
+    status: CGStatus
     solution: Any
     n_iter: int
     n_matvec: int
@@ -262,7 +272,7 @@ def _noise_setup(bd, Ks, noise, mask):
         if tuple(m.shape) != shape:
             raise ValueError(f"mask must have the grid's shape {shape}; got {tuple(m.shape)}")
         if numpy_dtype(m).kind != "b":
-            raise TypeError(f"mask must be a boolean array (True = observed); got dtype {m.dtype}")
+            raise TypeError(f"mask must be a boolean array (True = observed); got dtype {numpy_dtype(m)}")
         if not bool(xp.any(m)):
             raise ValueError("mask must mark at least one observed cell")
         M = xp.astype(m, bd.dtype)
@@ -304,7 +314,7 @@ def _is_scalar(x) -> bool:
 
 def _rhs(bd, Y, m, shape):
     xp = bd.xp
-    Y = v.check_array(bd.asarray(Y, name="Y"), "Y", real=True, finite=False)
+    Y = bd.asarray(v.check_array(Y, "Y", real=True, finite=False), name="Y")
     if tuple(Y.shape) != shape:
         raise ValueError(f"Y must be a grid tensor of shape {shape}; got shape {tuple(Y.shape)}")
     if m is not None:
@@ -401,13 +411,14 @@ def kron_cg_solve(factors: Sequence[Array], Y: Array, noise, *, mask: Array | No
     """
     rtol = v.check_positive(rtol, "rtol", strict=False)
     atol = v.check_positive(atol, "atol", strict=False)
+    precondition = _check_flag(precondition, "precondition")
     callback = check_callback(callback)
     if max_iter is not None:
         max_iter = v.check_size(max_iter, "max_iter", limit=10**7, why="each iteration is one Kronecker MVM")
     bd, Ks, D, M, m, dbar = _prepare(factors, Y, noise, mask)
     N = math.prod(int(K.shape[0]) for K in Ks)
     max_iter = _default_max_iter(N) if max_iter is None else max_iter
-    _, _, res, true_res = _cg_core(bd, Ks, D, M, m, dbar, Y, rtol, atol, max_iter, bool(precondition), callback)
+    _, _, res, true_res = _cg_core(bd, Ks, D, M, m, dbar, Y, rtol, atol, max_iter, precondition, callback)
     bn = res.b_norm
     return KronCGResult(status=CGStatus[res.status.name], solution=bd.out(res.x), n_iter=res.n_iter,
                         n_matvec=res.n_matvec + 1,
@@ -442,6 +453,7 @@ class SLQResult(Result):
         Applications of A (each on all probes at once).
     """
 
+    status: SLQStatus
     logdet: float
     stderr: float
     probe_estimates: np.ndarray
@@ -518,6 +530,7 @@ def kron_slq_logdet(factors: Sequence[Array], noise, *, mask: Array | None = Non
     if n_lanczos is not None:
         n_lanczos = v.check_size(n_lanczos, "n_lanczos", limit=10**5, why="one operator application per step")
     breakdown_rtol = v.check_positive(breakdown_rtol, "breakdown_rtol", strict=False)
+    reorthogonalize = _check_flag(reorthogonalize, "reorthogonalize")
     if precondition is not None and not isinstance(precondition, (bool, np.bool_)):
         raise TypeError(f"precondition must be None, True or False; got {precondition!r}")
     precondition = (mask is None) if precondition is None else bool(precondition)
@@ -528,7 +541,7 @@ def kron_slq_logdet(factors: Sequence[Array], noise, *, mask: Array | None = Non
     if n_lanczos is None:
         n_lanczos = 30 if precondition else 100
     op = _GridOperator(bd.xp, Ks, D, M, dbar)
-    est, lz = _slq_core(bd, op, shape, n_probes, n_lanczos, rng, precondition, bool(reorthogonalize),
+    est, lz = _slq_core(bd, op, shape, n_probes, n_lanczos, rng, precondition, reorthogonalize,
                         breakdown_rtol)
     base = float(op.logdet_P()) if precondition else 0.0
     logdet = base + float(est.mean())
@@ -601,6 +614,7 @@ class GridCGLMLResult(Result):
         CG relative residual history.
     """
 
+    status: CGStatus
     lml: float
     logdet: float
     logdet_method: str

@@ -25,6 +25,8 @@ from refimpl.backends import capabilities
 __all__ = ["AliasingWarning", "GPHM_PROBLEMS", "PDEProblem", "gphm_problem"]
 
 TWO_PI = 2.0 * math.pi
+#: the PDE operators of the test problems (Fang et al. 2024, §5)
+OPERATORS = ("poisson", "allen_cahn", "advection")
 
 
 @capabilities()
@@ -62,9 +64,20 @@ class PDEProblem:
         Advection speed (advection only).
     max_freq : float
         Highest frequency of the exact solution per axis, in cycles per unit length (aliasing check).
-    n_iter : int
+    max_iter : int
         Adam iterations of the authors' config (for reference).
+
+    Raises
+    ------
+    TypeError, ValueError
+        On construction, for a field of the wrong kind: an empty ``name``, an unknown ``operator``,
+        ``lengths`` that are not positive finite numbers (one per axis of ``n``), grid sizes below 3,
+        ``solution``/``forcing`` that are not callables returning finite numbers on the grid's
+        corner nodes, a ``freq_scale`` that is not a finite positive number.
     """
+
+    #: a problem definition (input data), not the result of a computation
+    __refimpl_data__ = True
 
     name: str
     operator: str
@@ -76,7 +89,49 @@ class PDEProblem:
     lam_b: float = 200.0
     beta: float = 0.0
     max_freq: tuple = ()
-    n_iter: int = 100000
+    max_iter: int = 100000
+
+    def __post_init__(self):
+        if not isinstance(self.name, str) or not self.name:
+            raise TypeError(f"name must be a non-empty string; got {type(self.name).__name__} {self.name!r:.60}")
+        v.check_choice(self.operator, "operator", OPERATORS)
+        if isinstance(self.n, (int, np.integer)) or not isinstance(self.n, Sequence) or len(self.n) == 0:
+            raise TypeError(f"n must be a non-empty sequence of grid sizes (one per axis); got {self.n!r:.60}")
+        n = tuple(v.check_int(k, f"n[{j}]", low=3) for j, k in enumerate(self.n))
+        if self.operator == "advection" and len(n) != 2:
+            raise ValueError(f"n must give 2 grid sizes for the advection operator (x and t); got {n}")
+        lengths = v.check_array(self.lengths, "lengths", ndim=1, real=True)
+        if lengths.shape[0] != len(n):
+            raise ValueError(f"lengths must give one box length per axis ({len(n)}, the length of n); "
+                             f"got {lengths.shape[0]}")
+        lengths = tuple(v.check_positive(float(L), f"lengths[{j}]") for j, L in enumerate(np.asarray(lengths)))
+        max_freq = tuple(v.check_positive(float(f), f"max_freq[{j}]", strict=False)
+                         for j, f in enumerate(self.max_freq))
+        object.__setattr__(self, "n", n)
+        object.__setattr__(self, "lengths", lengths)
+        object.__setattr__(self, "max_freq", max_freq)
+        object.__setattr__(self, "freq_scale", v.check_positive(self.freq_scale, "freq_scale"))
+        object.__setattr__(self, "lam_b", v.check_positive(self.lam_b, "lam_b"))
+        object.__setattr__(self, "beta", v.check_real(self.beta, "beta"))
+        object.__setattr__(self, "max_iter", v.check_int(self.max_iter, "max_iter", low=1))
+        corners = _mesh([np.array([0.0, L]) for L in lengths])
+        for fname in ("solution", "forcing"):
+            func = v.check_callable(getattr(self, fname), fname)
+            try:
+                val = func(corners)
+            except Exception as exc:  # noqa: BLE001 - the user's callable; re-raised with its name
+                raise TypeError(f"{fname} must accept a tuple of broadcastable coordinate arrays (one per "
+                                f"axis); calling it on the box corners raised {type(exc).__name__}: {exc}") from exc
+            try:
+                if val is None:
+                    raise TypeError
+                val = np.asarray(val, dtype=float)
+            except (TypeError, ValueError):
+                raise TypeError(f"{fname} must return real numbers on the grid; got {type(val).__name__} "
+                                f"{val!r:.60} on the box corners") from None
+            if not np.all(np.isfinite(val)):
+                raise ValueError(f"{fname} must return finite values on the grid; got non-finite values on the "
+                                 "box corners")
 
     @property
     def d(self) -> int:
@@ -116,10 +171,10 @@ def _problem_table():
     u, f = _p1d(lambda x: s(x[0]) + 0.1 * s(20 * x[0]) + 0.05 * s(100 * x[0]),
                 lambda x: -s(x) - 40 * s(20 * x) - 500 * s(100 * x))
     T["poisson_1d-mix_sin"] = dict(operator="poisson", lengths=(1.0,), n=(900,), solution=u, forcing=f,
-                                   freq_scale=30.0, max_freq=(100 / TWO_PI,), n_iter=1000000)
+                                   freq_scale=30.0, max_freq=(100 / TWO_PI,), max_iter=1000000)
     u, f = _p1d(lambda x: s(500 * x[0]) - 2 * (x[0] - 0.5) ** 2, lambda x: -2.5e5 * s(500 * x) - 4)
     T["poisson_1d-x2_add_sinx"] = dict(operator="poisson", lengths=(1.0,), n=(400,), solution=u, forcing=f,
-                                       freq_scale=100.0, max_freq=(500 / TWO_PI,), n_iter=1000000)
+                                       freq_scale=100.0, max_freq=(500 / TWO_PI,), max_iter=1000000)
     # 1-D Allen–Cahn u'' + u(u² − 1) = f
     u, f = _p1d(lambda x: s(100 * x[0]), lambda x: -1e4 * s(100 * x), nonlinear=True)
     T["allencahn_1d-single_sin"] = dict(operator="allen_cahn", lengths=(TWO_PI,), n=(400,), solution=u,
@@ -139,7 +194,7 @@ def _problem_table():
     T["poisson_2d-sin_add_cos"] = dict(
         operator="poisson", lengths=(TWO_PI, TWO_PI), n=(200, 200),
         solution=lambda x: h(x[0]) + h(x[1]), forcing=lambda x: hpp(x[0]) + hpp(x[1]), freq_scale=20.0,
-        max_freq=(26 / TWO_PI, 26 / TWO_PI), n_iter=1000000)
+        max_freq=(26 / TWO_PI, 26 / TWO_PI), max_iter=1000000)
     a = lambda t: s(t) + 0.1 * s(20 * t) + c(100 * t)                    # noqa: E731
     app = lambda t: -s(t) - 40 * s(20 * t) - 1e4 * c(100 * t)            # noqa: E731
     T["allencahn_2d-mix-sincos"] = dict(
@@ -147,12 +202,12 @@ def _problem_table():
         solution=lambda x: a(x[0]) * a(x[1]),
         forcing=lambda x: (app(x[0]) * a(x[1]) + a(x[0]) * app(x[1])
                            + a(x[0]) * a(x[1]) * ((a(x[0]) * a(x[1])) ** 2 - 1)),
-        freq_scale=30.0, max_freq=(100 / TWO_PI, 100 / TWO_PI), n_iter=1000000)
+        freq_scale=30.0, max_freq=(100 / TWO_PI, 100 / TWO_PI), max_iter=1000000)
     beta = 200.0
     T["advection-sin"] = dict(
         operator="advection", lengths=(1.0, 1.0), n=(200, 200), beta=beta,
         solution=lambda x: s(x[0] - beta * x[1]), forcing=lambda x: 0.0 * x[0] * x[1],
-        freq_scale=40.0, lam_b=500.0, max_freq=(1 / TWO_PI, beta / TWO_PI), n_iter=200000)
+        freq_scale=40.0, lam_b=500.0, max_freq=(1 / TWO_PI, beta / TWO_PI), max_iter=200000)
     return T
 
 
@@ -181,7 +236,12 @@ def gphm_problem(name: str, n: int | Sequence[int] | None = None) -> PDEProblem:
     cfg = dict(_PROBLEMS[name])
     if n is not None:
         d = len(cfg["n"])
-        n = (n,) * d if isinstance(n, (int, np.integer)) else tuple(n)
+        if isinstance(n, (list, tuple)):
+            n = tuple(n)
+        elif hasattr(n, "shape") and len(n.shape) == 1:
+            n = tuple(n.tolist())
+        else:
+            n = (v.check_int(n, "n", low=3),) * d
         if len(n) != d:
             raise ValueError(f"n must give {d} grid sizes for {name}; got {n}")
         cfg["n"] = tuple(v.check_int(k, "n", low=3) for k in n)

@@ -43,7 +43,7 @@ from refimpl._results import Result, StatusEnum
 from refimpl._iterative import check_callback, notify
 from refimpl.backends import Boundary, capabilities, linalg, to_numpy
 from refimpl.gp.kernels import Kernel1D
-from refimpl.gp._checks import _eigh_backend, _outer, _solve_eig, _transpose, _unfold
+from refimpl.gp._checks import _check_flag, _eigh_backend, _outer, _solve_eig, _transpose, _unfold
 
 __all__ = [
     "GridGPFit",
@@ -80,7 +80,7 @@ def _grid_inputs(grid, kernels):
 def _backend_grid(bd, grid):
     out = []
     for j, z in enumerate(grid):
-        z = v.check_array(bd.asarray(z, name=f"grid[{j}]"), f"grid[{j}]", ndim=1, real=True)
+        z = bd.asarray(v.check_array(z, f"grid[{j}]", ndim=1, real=True), name=f"grid[{j}]")
         out.append(z)
     return out
 
@@ -237,7 +237,7 @@ def _lml_grad_impl(grid, Y, kernels, noise, grad):
 
 
 def _check_Y(bd, Y, zs):
-    Y = v.check_array(bd.asarray(Y, name="Y"), "Y", real=True)
+    Y = bd.asarray(v.check_array(Y, "Y", real=True), name="Y")
     want = tuple(int(z.shape[0]) for z in zs)
     if tuple(Y.shape) != want:
         raise ValueError(f"Y must have the grid's shape {want} (axis j has one entry per grid[j] coordinate); "
@@ -307,7 +307,7 @@ def grid_gp_predict(grid: Sequence[Array], Y: Array, kernels: Kernel1D | Sequenc
     if test_grid is not None:
         if len(test_grid) != d:
             raise ValueError(f"test_grid must have {d} coordinate arrays (one per axis); got {len(test_grid)}")
-        ts = [v.check_array(bd.asarray(t, name=f"test_grid[{j}]"), f"test_grid[{j}]", ndim=1, real=True)
+        ts = [bd.asarray(v.check_array(t, f"test_grid[{j}]", ndim=1, real=True), name=f"test_grid[{j}]")
               for j, t in enumerate(test_grid)]
         Kst = [k.evaluate(xp, _lags(xp, t, z), th, 0) for t, z, k, th in zip(ts, zs, kernels, thetas)]
         mean = linalg.kron_mvm(Kst, alpha)
@@ -315,7 +315,7 @@ def grid_gp_predict(grid: Sequence[Array], Y: Array, kernels: Kernel1D | Sequenc
         B = [(Ks_ @ Q) ** 2 for Ks_, Q in zip(Kst, vecs)]
         var = _outer(xp, kss) - linalg.kron_mvm(B, invS)
         return bd.out(mean), bd.out(var)
-    X = v.check_array(bd.asarray(points, name="points"), "points", ndim=2, real=True)
+    X = bd.asarray(v.check_array(points, "points", ndim=2, real=True), name="points")
     if X.shape[1] != d:
         raise ValueError(f"points must have shape (P, {d}); got {tuple(X.shape)}")
     rows = [k.evaluate(xp, _lags(xp, X[:, j], zs[j]), th, 0) for j, (k, th) in enumerate(zip(kernels, thetas))]
@@ -413,6 +413,7 @@ def fit_grid_gp(grid: Sequence[Array], Y: Array, kernels: Kernel1D | Sequence[Ke
     noise = v.check_positive(noise, "noise")
     max_iter = v.check_size(max_iter, "max_iter", limit=10**6, why="each iteration evaluates the LML")
     gtol = v.check_positive(gtol, "gtol")
+    fit_noise = _check_flag(fit_noise, "fit_noise")
     callback = check_callback(callback)
     grid, kernels = _grid_inputs(grid, kernels)
     bd = Boundary(Y, *grid)

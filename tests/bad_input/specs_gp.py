@@ -54,9 +54,24 @@ def _kernels():
 _GENERAL = {"factors=0.indefinite": "any square factor", "factors=0.nonsym": "any square factor",
             "factors=0.singular": "any square factor"}
 
+#: jitter = 0 is valid (no jitter); only a factor that is then not positive definite is an error.
+_JITTER0 = {"jitter=zero": "jitter >= 0 is documented: 0 adds no jitter (a K_j that is not PD then raises)"}
+#: CG with rtol = 0 runs to atol (or max_iter, reported as MAX_ITER): a valid, if strict, request.
+_RTOL0 = {"rtol=zero": "rtol = 0 is valid (the test is then max(atol, 0); CG reports MAX_ITER if unmet)"}
+#: a repeated coordinate on an axis of its own (nothing ties its length to Y) is a valid grid.
+_LEN1 = "the axis has no length tied to Y; a repeated coordinate is a valid (if singular) grid"
+#: add_jitter is plain algebra, K + eps*I, defined for any square factor (the solvers check symmetry and PSD).
+_JITTER_ANY = {"factors=0.indefinite": "K + eps*I is defined for any square factor; the solvers check PSD",
+               "factors=0.nonsym": "K + eps*I is defined for any square factor; the solvers check symmetry"}
+#: the labels corruption writes -1 / 1e6 into a *boolean* mask, which stores True: still a valid mask.
+_MASK_TRUE = {f"mask={lab}": "storing -1 or 1e6 into a boolean mask stores True: a valid mask"
+              for lab in ("neglabel", "biglabel")}
+#: 1e6 Adam steps is a valid, long run (the authors' configs use up to 1e6); no size guard can reject it.
+_LONG_RUN = {"max_iter=1e6": "a valid long run (the authors' configs use up to 1e6 Adam steps)"}
 
-def _s(func, accept=None, call=None, **args):
-    return Spec(func, args, accept=accept or {}, aliases=ALIASES, call=call)
+
+def _s(func, accept=None, call=None, skip=None, **args):
+    return Spec(func, args, accept=accept or {}, skip=skip or {}, aliases=ALIASES, call=call)
 
 
 def _pde_kwargs():
@@ -77,8 +92,9 @@ SPECS = {
     "gp.kernel_matrix": _s(gp.kernel_matrix, kernel=A("kernel", gp.SquaredExponential(0.5)),
                            x=A("vec", np.linspace(0, 1, 4)), z=A("vec", np.linspace(0, 1, 3), optional=True),
                            order=A("int", 0)),
-    "gp.add_jitter": _s(gp.add_jitter, factors=A("factors", _F), eps=A("nonneg", 1e-6)),
-    "gp.grid_factors": _s(gp.grid_factors, grid=A("grid", _GRID), kernels=A("kernels", gp.SquaredExponential(0.5))),
+    "gp.add_jitter": _s(gp.add_jitter, accept=_JITTER_ANY, factors=A("factors", _F), eps=A("nonneg", 1e-6)),
+    "gp.grid_factors": _s(gp.grid_factors, accept={"grid=0.len+1": _LEN1}, grid=A("grid", _GRID),
+                          kernels=A("kernels", gp.SquaredExponential(0.5))),
     "gp.kron_diag": _s(gp.kron_diag, accept=_GENERAL, factors=A("factors", _F)),
     "gp.kron_eigh": _s(gp.kron_eigh, factors=A("factors", _F)),
     "gp.kron_logdet": _s(gp.kron_logdet, factors=A("factors", _F), noise=A("nonneg", 0.1)),
@@ -90,22 +106,25 @@ SPECS = {
                       return_alpha=A("flag", False)),
     "gp.grid_lml_grad": _s(gp.grid_lml_grad, grid=A("grid", _GRID), Y=A("mat", _Y, tied=True),
                            kernels=A("kernels", gp.SquaredExponential(0.5)), noise=A("pos", 0.1)),
-    "gp.grid_gp_predict": _s(gp.grid_gp_predict, grid=A("grid", _GRID), Y=A("mat", _Y, tied=True),
+    "gp.grid_gp_predict": _s(gp.grid_gp_predict, accept={"test_grid=0.len+1": _LEN1},
+                             grid=A("grid", _GRID), Y=A("mat", _Y, tied=True),
                              kernels=A("kernels", gp.SquaredExponential(0.5)), noise=A("pos", 0.1),
                              test_grid=A("grid", [np.array([0.25, 0.75]), np.array([0.5])], optional=True)),
     "gp.fit_grid_gp": _s(gp.fit_grid_gp, grid=A("grid", _GRID), Y=A("mat", _Y, tied=True),
                          kernels=A("kernels", gp.SquaredExponential(0.5)), noise=A("pos", 0.1),
                          fit_noise=A("flag", True), max_iter=A("size", 3), gtol=A("pos", 1e-6)),
     # ------------------------------------------------------------------ noisy / CG / SLQ
-    "gp.kron_cg_solve": _s(gp.kron_cg_solve, factors=A("factors", _F), Y=A("mat", _Y, tied=True), noise=A("pos", 0.1),
+    "gp.kron_cg_solve": _s(gp.kron_cg_solve, accept=_RTOL0, factors=A("factors", _F), Y=A("mat", _Y, tied=True),
+                           noise=A("pos", 0.1),
                            mask=A("any", None), rtol=A("pos", 1e-10), max_iter=A("size", 50, optional=True),
                            precondition=A("flag", True)),
     "gp.kron_slq_logdet": _s(gp.kron_slq_logdet, factors=A("factors", _F), noise=A("pos", 0.1),
                              n_probes=A("size", 4), n_lanczos=A("size", 6, optional=True), rng=A("rng", 0)),
-    "gp.grid_lml_cg": _s(gp.grid_lml_cg, factors=A("factors", _F), Y=A("mat", _Y, tied=True), noise=A("pos", 0.1),
+    "gp.grid_lml_cg": _s(gp.grid_lml_cg, accept=_RTOL0, factors=A("factors", _F), Y=A("mat", _Y, tied=True),
+                         noise=A("pos", 0.1),
                          logdet=A("choice", "slq"), rtol=A("pos", 1e-10), max_iter=A("size", 50, optional=True),
                          n_probes=A("size", 4), rng=A("rng", 0)),
-    "gp.gpatt_logdet": _s(gp.gpatt_logdet, factors=A("factors", _F), noise=A("pos", 0.1),
+    "gp.gpatt_logdet": _s(gp.gpatt_logdet, accept=_MASK_TRUE, factors=A("factors", _F), noise=A("pos", 0.1),
                           mask=A("labels", np.array([[1, 1], [1, 0], [0, 1]], dtype=bool), tied=True)),
     "gp.kron_logdet_kdiag": _s(gp.kron_logdet_kdiag, factors=A("factors", _F), noise_factors=A("grid", _NOISE_F)),
     "gp.kron_solve_kdiag": _s(gp.kron_solve_kdiag, factors=A("factors", _F), Y=A("mat", _Y, tied=True),
@@ -113,19 +132,23 @@ SPECS = {
     "gp.grid_lml_kdiag": _s(gp.grid_lml_kdiag, factors=A("factors", _F), Y=A("mat", _Y, tied=True),
                             noise_factors=A("grid", _NOISE_F)),
     # ------------------------------------------------------------------ GP-HM
-    "gp.PDEProblem": _s(gp.PDEProblem, **_pde_kwargs()),
+    "gp.PDEProblem": _s(gp.PDEProblem, accept={"name=bogus": "name is a free label of the problem"},
+                        **_pde_kwargs()),
     "gp.gphm_problem": _s(gp.gphm_problem, name=A("str", "poisson_1d-single_sin"), n=A("size", 12, optional=True)),
     "gp.gphm_init_kernels": _s(gp.gphm_init_kernels, d=A("size", 1), kernel=A("choice", "stm"), Q=A("size", 2),
                                freq_scale=A("pos", 5.0)),
-    "gp.gphm_objective": _s(gp.gphm_objective, problem=A("result", make=_problem),
+    "gp.gphm_objective": _s(gp.gphm_objective, accept=_JITTER0, problem=A("result", make=_problem),
                             U=A("vec", np.sin(np.linspace(0, 1, 12)), tied=True), kernels=A("kernels", make=_kernels),
                             s1=A("real", 0.0), s2=A("real", 0.0), jitter=A("pos", 1e-6),
                             lam_b=A("pos", None, optional=True)),
-    "gp.gphm_solve": _s(gp.gphm_solve, problem=A("result", make=_problem), kernel=A("choice", "stm"), Q=A("size", 2),
+    "gp.gphm_solve": _s(gp.gphm_solve, accept=_JITTER0, skip=_LONG_RUN, problem=A("result", make=_problem),
+                        kernel=A("choice", "stm"), Q=A("size", 2),
                         max_iter=A("size", 2), lr=A("pos", 0.01), n_test=A("size", 8), jitter=A("pos", 1e-6)),
-    "gp.gphm_predict": _s(gp.gphm_predict, result=A("result", make=_result),
+    "gp.gphm_predict": _s(gp.gphm_predict,
+                          accept={"test_grid=0.len+1": "prediction points are free; a repeated one is valid"},
+                          result=A("result", make=_result),
                           test_grid=A("grid", [np.linspace(0.0, 1.0, 5)]), best=A("flag", False)),
-    "gp.fixed_kernel_solve": _s(gp.fixed_kernel_solve, problem=A("result", make=_problem),
+    "gp.fixed_kernel_solve": _s(gp.fixed_kernel_solve, accept=_JITTER0, problem=A("result", make=_problem),
                                 kernels=A("kernels", make=_kernels), tau1=A("pos", 1.0), tau2=A("pos", 1.0),
                                 jitter=A("pos", 1e-6), n_test=A("size", 8), max_dense=A("size", 4096)),
 }

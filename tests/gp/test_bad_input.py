@@ -129,3 +129,115 @@ def test_slq_float32_in_float32_compute(backend):
     assert seen and "float32" in seen[0]
     exact = np.linalg.slogdet(np.kron(*Ks) + 0.1 * np.eye(36))[1]
     assert res.logdet == pytest.approx(exact, abs=max(5 * res.stderr, 1e-2 * abs(exact)))
+
+
+# ------------------------------------------------------------------ round 2 (fuzz findings, tests/bad_input)
+from refimpl.gp import Matern, PDEProblem, SpectralMixture, gphm_predict  # noqa: E402
+
+
+def _pde(**kw):
+    p = gphm_problem("poisson_1d-single_sin")
+    args = dict(name="p", operator="poisson", lengths=(1.0,), n=(12,), solution=p.solution, forcing=p.forcing,
+                freq_scale=5.0)
+    return PDEProblem(**{**args, **kw})
+
+
+_MIX = dict(weights=[1.0, 0.5], scales=[1.0, 2.0], freqs=[0.0, 1.0])
+_F2 = [np.array([[1.0, 0.2], [0.2, 1.0]])]
+
+
+@pytest.fixture(scope="module")
+def gphm_fit():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return gphm_solve(gphm_problem("poisson_1d-single_sin", n=12), Q=2, max_iter=2, n_test=8)
+
+
+@pytest.mark.parametrize("kw, exc, name", [
+    (dict(name=None), TypeError, "name"),
+    (dict(operator="heat"), ValueError, "operator"),
+    (dict(lengths=[np.nan]), ValueError, "lengths"),
+    (dict(lengths=[1.0, 2.0]), ValueError, "lengths"),
+    (dict(lengths=[1j]), TypeError, "lengths"),
+    (dict(lengths=1.0), ValueError, "lengths"),
+    (dict(solution="f"), TypeError, "solution"),
+    (dict(forcing=lambda x: None), TypeError, "forcing"),
+    (dict(forcing=lambda x: np.nan * x[0]), ValueError, "forcing"),
+    (dict(freq_scale=0.0), ValueError, "freq_scale"),
+    (dict(freq_scale=np.inf), ValueError, "freq_scale"),
+    (dict(freq_scale=[1.0]), TypeError, "freq_scale"),
+    (dict(n=(2,)), ValueError, r"n\[0\]"),
+])
+def test_pde_problem_fields_validated(kw, exc, name):
+    with pytest.raises(exc, match=name):
+        _pde(**kw)
+
+
+def test_pde_problem_normalises_fields():
+    p = _pde(lengths=np.array([2.0]), n=[12])
+    assert p.lengths == (2.0,) and p.n == (12,) and p.max_iter == 100000
+
+
+@pytest.mark.parametrize("call, exc, name", [
+    (lambda: Matern(nu=None), TypeError, "nu"),
+    (lambda: Matern(nu="2.5"), TypeError, "nu"),
+    (lambda: Matern(nu=[2.5]), TypeError, "nu"),
+    (lambda: SpectralMixture(**{**_MIX, "freqs": [0.0, 1j]}), TypeError, "freqs"),
+    (lambda: SpectralMixture(**{**_MIX, "scales": np.full(2, "a")}), TypeError, "scales"),
+    (lambda: MaternCosine(**{**_MIX, "weights": object()}), TypeError, "weights"),
+    (lambda: MaternCosine(**{**_MIX, "weights": 1.0}), ValueError, "weights"),   # 1 weight, 2 scales
+    (lambda: kernel_matrix(SquaredExponential(), [0.0, 1j]), TypeError, "x"),
+    (lambda: kernel_matrix(SquaredExponential(), [0.0], [1j]), TypeError, "z"),
+    (lambda: grid_lml(_F2, np.ones(2), 0.1, return_alpha="yes"), TypeError, "return_alpha"),
+    (lambda: kron_cg_solve(_F2, np.ones(2), 0.1, precondition="yes"), TypeError, "precondition"),
+    (lambda: kron_slq_logdet(_F2, 0.1, reorthogonalize="yes", rng=0), TypeError, "reorthogonalize"),
+    (lambda: fit_grid_gp([np.linspace(0, 1, 3)], np.ones(3), [SquaredExponential()], 0.1, fit_noise="no"),
+     TypeError, "fit_noise"),
+    (lambda: gphm_problem("poisson_1d-single_sin", n=2.5), TypeError, "n"),
+    (lambda: gphm_problem("poisson_1d-single_sin", n=float("nan")), TypeError, "n"),
+    (lambda: gphm_objective(gphm_problem("poisson_1d-single_sin", n=12), np.ones(12) + 1j,
+                            [MaternCosine()], 0.0, 0.0), TypeError, "U"),
+])
+def test_round2_bad_arguments_named(call, exc, name):
+    with pytest.raises(exc, match=name):
+        call()
+
+
+def test_gphm_predict_checks_its_grid(gphm_fit):
+    with pytest.raises(TypeError, match="best"):
+        gphm_predict(gphm_fit, [np.linspace(0, 1, 5)], best="yes")
+    with pytest.raises(TypeError, match=r"test_grid\[0\]"):
+        gphm_predict(gphm_fit, [np.linspace(0, 1, 5) + 0j])
+    with pytest.raises(ValueError, match=r"test_grid\[0\].*box"):
+        gphm_predict(gphm_fit, [np.array([0.0, 1e300])])          # was a silent NaN
+    out = gphm_predict(gphm_fit, [np.array([0.0, 0.5, 0.5])])    # repeated points are fine
+    assert out.shape == (3,) and np.all(np.isfinite(out))
+
+
+def test_grid_lml_kdiag_overflow_is_an_error_not_minus_inf():
+    K = [np.array([[1.0, 0.2], [0.2, 1.0]])]
+    assert np.isfinite(grid_lml_kdiag(K, np.array([1e120, -1e120]), [np.ones(2)]))   # scaled form
+    with pytest.raises(ValueError, match="grid_lml_kdiag.*not representable"):
+        grid_lml_kdiag(K, np.array([1e300, -1e300]), [np.ones(2)])
+
+
+def test_complex_input_message_is_the_same_on_every_backend(backend):
+    from refimpl.backends import use_backend
+
+    msgs = []
+    for name in ("numpy", backend.name):
+        with use_backend(name):
+            with pytest.raises(TypeError, match=r"factors\[0\] must be real-valued") as info:
+                kron_logdet([np.eye(2) + 0j], 0.1)
+            msgs.append(str(info.value))
+    assert msgs[0] == msgs[1]
+
+
+def test_kron_eigh_vectors_agree_across_backends(backend):
+    K = [np.array([[1.5, 0.5], [0.5, 1.5]]), np.array([[2.0, 0.3, 0.1], [0.3, 1.0, 0.2], [0.1, 0.2, 0.5]])]
+    ref = kron_eigh(K)
+    out = kron_eigh([backend.asarray(k) for k in K])
+    for q_ref, q in zip(ref.vectors, out.vectors):
+        np.testing.assert_allclose(np.asarray(to_numpy(q)), q_ref, atol=1e-12)
