@@ -47,7 +47,7 @@ class KronEig:
         with eigenvalues below −10·n_j·eps·‖K_j‖₂ are rejected as indefinite).
     vectors : tuple of arrays, shapes (n_j, n_j)
         Orthonormal eigenvectors Q_j (columns). :func:`kron_eigh` fixes each column's sign (its
-        first entry with magnitude above 1e-4·max |entry| is positive), so that every backend's
+        first entry with magnitude above 1e-4 times the column's largest magnitude is positive), so that every backend's
         ``eigh`` gives the same vectors for simple eigenvalues.
 
     Notes

@@ -92,6 +92,7 @@ class CoordinatedSketch(Result):
         The sketch size parameter.
     """
 
+    status: Status
     kind: str
     seed: int
     keys: Any
