@@ -241,9 +241,10 @@ def check_integer_array(x: Any, name: str, *, low: int | None = None, high: int 
     if kind == "b":
         raise TypeError(f"{name} must hold integers; got a boolean array")
     xp = array_namespace(x)
-    if kind == "f" and x.shape[0] and not bool(xp.all(xp.floor(x) == x)):
-        raise ValueError(f"{name} must hold integer values; got non-integer entries such as "
-                         f"{float(x[xp.argmax(xp.astype(xp.floor(x) != x, xp.int8))])!r}")
+    if kind == "f" and math.prod(_shape(x)) and not bool(xp.all(xp.floor(x) == x)):
+        flat = xp.reshape(x, (-1,))  # any ndim: report the first non-integer entry
+        bad = flat[int(xp.argmax(xp.astype(xp.floor(flat) != flat, xp.int8)))]
+        raise ValueError(f"{name} must hold integer values; got non-integer entries such as {float(bad)!r}")
     if math.prod(_shape(x)):
         lo, hi = float(xp.min(x)), float(xp.max(x))
         if (low is not None and lo < low) or (high is not None and hi > high):

@@ -97,3 +97,17 @@ def test_scalar_checks():
     assert v.check_choice("sup", "norm", ("sup", "l2")) == "sup"
     with pytest.raises(ValueError, match="norm must be one of 'sup', 'l2'; got 'max'"):
         v.check_choice("max", "norm", ("sup", "l2"))
+
+
+def test_check_integer_array_reports_non_integers_of_any_ndim():
+    import numpy as np
+
+    from refimpl import _validate as v
+
+    with pytest.raises(ValueError, match="non-integer entries such as 4.5"):
+        v.check_integer_array(np.array([[1.0, 2.0], [3.0, 4.5]]), "y", ndim=2)
+    with pytest.raises(ValueError, match=r"y must hold integers in \[0, 3\]"):
+        v.check_integer_array([0, 5], "y", low=0, high=3)
+    with pytest.raises(TypeError, match="boolean"):
+        v.check_integer_array([True, False], "y")
+    assert v.check_integer_array(np.array([[1.0, 2.0]]), "y", ndim=2).shape == (1, 2)
