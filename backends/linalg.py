@@ -118,13 +118,16 @@ def _check_rhs(B: Any, n: int, name: str, matrix_name: str) -> None:
         raise ValueError(f"{name} must have {n} rows to match {matrix_name} ({n} rows); got shape {_shape(B)}")
 
 
-def _check_finite(x: Any, name: str) -> None:
+def _all_finite(x: Any) -> bool:
+    """Whether every entry of ``x`` is finite (NumPy's fast path for NumPy arrays)."""
     if isinstance(x, np.ndarray):
-        ok = bool(np.isfinite(x).all())
-    else:
-        xp = array_namespace(x)
-        ok = bool(xp.all(xp.isfinite(x)))
-    if not ok:
+        return bool(np.isfinite(x).all())
+    xp = array_namespace(x)
+    return bool(xp.all(xp.isfinite(x)))
+
+
+def _check_finite(x: Any, name: str) -> None:
+    if not _all_finite(x):
         raise ValueError(f"{name} must contain only finite values (pass check_finite=False to skip this scan); "
                          "got NaN or infinite entries")
 
@@ -139,12 +142,7 @@ def _check_nonsingular_diagonal(T: Any, name: str) -> None:
 
 
 def _check_solution(X: Any, name: str) -> None:
-    if isinstance(X, np.ndarray):
-        ok = bool(np.isfinite(X).all())
-    else:
-        xp = array_namespace(X)
-        ok = bool(xp.all(xp.isfinite(X)))
-    if not ok:
+    if not _all_finite(X):
         raise ValueError(f"the solution overflowed to inf/NaN: {name} is singular to working precision "
                          "(pass check_finite=False to get the raw values)")
 
