@@ -43,7 +43,9 @@ def test_sphinx_build_without_warnings(html):
 
 
 def test_gallery_examples_are_built_with_their_figures(html):
-    for name in ("plot_crc_synthetic", "plot_gp_kron_vs_dense", "plot_eim_error_decay", "plot_which_backend"):
+    for name in ("plot_crc_synthetic", "plot_gp_kron_vs_dense", "plot_eim_error_decay", "plot_which_backend",
+                 "plot_crc_nonexchangeable", "plot_eifmm_accuracy", "plot_pivotal_vs_bernoulli",
+                 "plot_coordinated_sketch", "plot_lazy_newton_cost", "plot_damped_newton_schedules"):
         page = (html / "auto_examples" / f"{name}.html").read_text(encoding="utf-8")
         assert re.search(r'<img[^>]+sphx_glr_' + name, page), f"{name}: no figure in the page"
 
