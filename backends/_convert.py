@@ -61,18 +61,7 @@ def to_library(x: Any, library: str | None, device: Any = None) -> Any:
     """
     if library is not None and (not isinstance(library, str) or library not in LIBRARIES):
         raise ValueError(f"library must be one of {', '.join(map(repr, LIBRARIES))} or None; got {library!r}")
-    if array_library(x) is None:
-        if x is None or isinstance(x, (str, bytes)):
-            raise TypeError(f"x must be a numeric array or sequence; got {type(x).__name__} {x!r:.40}")
-        try:
-            x = np.asarray(x)
-        except (ValueError, TypeError) as exc:
-            raise TypeError(f"x must be a numeric array or sequence; got a ragged or invalid sequence ({exc})") from None
-    dt = numpy_dtype(x)
-    if dt is None or dt.kind not in "biufc":
-        raise TypeError(f"x must be numeric (bool, integer, real or complex); got {type(x).__name__} with dtype "
-                        f"{getattr(x, 'dtype', None)}")
-    return _to_library(x, library, device)
+    return _to_library(numeric_array(x, "x"), library, device)
 
 
 def _to_library(x: Any, library: str | None, device: Any = None) -> Any:
@@ -94,6 +83,28 @@ def _to_library(x: Any, library: str | None, device: Any = None) -> Any:
     import array_api_strict
 
     return array_api_strict.asarray(host)
+
+
+def numeric_array(x: Any, name: str) -> Any:
+    """``x`` itself if it is an array of a supported library, else ``numpy.asarray(x)``; numeric dtypes only.
+
+    Raises
+    ------
+    TypeError
+        ``x`` is None, a string, a ragged sequence or a non-numeric array (the message names ``name``).
+    """
+    if array_library(x) is None:
+        if x is None or isinstance(x, (str, bytes)):
+            raise TypeError(f"{name} must be a numeric array or sequence; got {type(x).__name__} {x!r:.40}")
+        try:
+            x = np.asarray(x)
+        except (ValueError, TypeError) as exc:
+            raise TypeError(f"{name} must be a numeric array or sequence; got a ragged or invalid sequence ({exc})") from None
+    dt = numpy_dtype(x)
+    if dt is None or dt.kind not in "biufc":
+        raise TypeError(f"{name} must be numeric (bool, integer, real or complex); got {type(x).__name__} with dtype "
+                        f"{getattr(x, 'dtype', None)}")
+    return x
 
 
 def numpy_dtype(x: Any) -> np.dtype | None:

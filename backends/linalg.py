@@ -43,7 +43,7 @@ import numpy as np
 from array_api_compat import array_namespace
 
 from ._capabilities import capabilities
-from ._convert import array_library, numpy_dtype
+from ._convert import array_library, numeric_array, numpy_dtype
 
 __all__ = [
     "NotPositiveDefiniteError",
@@ -64,16 +64,8 @@ class NotPositiveDefiniteError(ValueError):
 
 def _array(x: Any, name: str) -> Any:
     """``x`` itself if it is an array of a supported library, else ``numpy.asarray(x)``; numeric only."""
-    if array_library(x) is None:
-        if isinstance(x, (str, bytes)) or x is None:
-            raise TypeError(f"{name} must be a numeric array; got {type(x).__name__} {x!r:.40}")
-        try:
-            x = np.asarray(x)
-        except (ValueError, TypeError) as exc:
-            raise TypeError(f"{name} must be a numeric array-like; got a ragged or invalid sequence ({exc})") from None
+    x = numeric_array(x, name)
     dt = numpy_dtype(x)
-    if dt is None or dt.kind not in "biufc":
-        raise TypeError(f"{name} must be numeric (bool, integer, real or complex); got dtype {getattr(x, 'dtype', None)}")
     if dt.kind in "biu":  # integer input computes in float64 (the Boundary's dtype rule)
         xp = array_namespace(x)
         x = xp.astype(x, xp.float64)
