@@ -132,7 +132,8 @@ def sparse_sign_apply(A: Any, rows: Any, signs: Any, m: int) -> Any:
 def _excess_rows(d: int, log_n: float, eps: float) -> int:
     """Smallest x = m₁ - d with d/x + 2·sqrt(ln(n)/x) <= eps, times a safety factor 1.2."""
     eps = eps / (1.0 + eps)  # the ratio is skewed upwards (inverse Wishart): aim lower for large eps
-    # positive root of d·y² + 2·sqrt(ln n)·y = eps, in the cancellation-free form eps/(sqrt(ln n + d·eps) + sqrt(ln n))
+    # positive root of d·y² + 2·sqrt(ln n)·y = eps, in the cancellation-free form
+    # eps / (sqrt(ln n + d·eps) + sqrt(ln n)) (the difference of square roots lost every digit for tiny eps)
     y = eps / (math.sqrt(log_n + d * eps) + math.sqrt(log_n))
     x = 1.2 / y / y if y > 0 else math.inf
     if not x < _MAX_SKETCH_ROWS:
@@ -154,7 +155,8 @@ def sketch_sizes(n: int, d: int, eps: float, *, jl: bool = False) -> tuple[int, 
     a safety factor 1.2 [R: our sizing, not from Drineas et al.; the sparse sign embedding
     behaves the same in our measurements, claim S-2]. With ``jl`` the embedding is sized for ε/2
     and the JL matrix gets m₂ = ⌈16 ln(n)/ε²⌉ columns (max-over-rows chi-square deviation <= ε/2);
-    without it m₂ = 0. If m₁ >= n the sketch cannot pay and the exact scores are returned.
+    without it m₂ = 0. If m₁ >= n the sketch cannot pay and the exact scores are returned. An
+    ``eps`` so small that m₁ or m₂ would exceed 2^53 is a ValueError (use the exact scores).
 
     Examples
     --------
@@ -311,7 +313,11 @@ def leverage_scores(
     ------
     ValueError
         NaN/inf entries, a non-2-D or empty A, an unknown method or embedding, ``eps`` outside
-        (0, 1) or given with an exact method, ``rank_tol`` outside (0, 1) or given with "sketch".
+        (0, 1) or given with an exact method, ``rank_tol`` outside (0, 1) or given with "sketch",
+        ``eps`` so small that the sketch would exceed 2^53 rows, a negative ``rng`` seed.
+    TypeError
+        ``rng`` not a seed, Generator, SeedSequence or None, ``jl`` not a bool (both are checked
+        whatever the method).
     RankDeficientError (a ValueError)
         A has numerical rank < d and ``rank_tol`` is None (or the sketch ΦA is rank-deficient).
 
