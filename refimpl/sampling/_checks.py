@@ -21,6 +21,13 @@ def check_tall(A: Any, name: str = "A") -> Any:
     return A
 
 
+def check_flag(value: Any, name: str) -> bool:
+    """A Python or NumPy bool (``jl="yes"`` or ``jl=1`` is an error, not a truthy switch)."""
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    raise TypeError(f"{name} must be a bool (True or False); got {type(value).__name__} {value!r}")
+
+
 def check_probabilities(p: Any, name: str = "p") -> Any:
     """A real, finite 1-D array with entries in [0, 1] (returned as given; checked on the host copy)."""
     p = v.check_array(p, name, ndim=1, real=True)

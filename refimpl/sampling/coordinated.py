@@ -33,6 +33,7 @@ E‖W - AᵀB‖_F² = Σ_i ‖a_i‖²‖b_i‖²(1/q_i - 1) <= 2‖A‖_F²‖
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -146,16 +147,42 @@ def _prepare(A: Any, k: int, seed: int, keys: Any) -> tuple[Any, int, int, np.nd
     return A, k, seed, host_keys
 
 
+_TINY = 2.0**-1022  # smallest normal double: a threshold below it has lost its digits
+
+
+def _scaled_sq_norms(Ab: Any, xp: Any) -> tuple[int, Any]:
+    """(e, sq) with ‖a_i‖² = 4^e · sq_i: the rows are divided by 2^e ≈ max|a_ij| (exact, a power of two)."""
+    amax = float(xp.max(xp.abs(Ab)))
+    e = math.frexp(amax)[1] if amax > 0 else 0
+    As = Ab * math.ldexp(1.0, -e) if e else Ab
+    return e, xp.sum(As * As, axis=1)
+
+
 def _finish(kind: str, bd: Boundary, Ab: Any, sq: Any, keep: Any, tau: float, seed: int, host_keys: np.ndarray,
-            n: int, k: int) -> CoordinatedSketch:
+            n: int, k: int, e: int = 0) -> CoordinatedSketch:
+    """The sketch from the scaled squared norms sq = ‖a_i‖²·4^-e and the scaled threshold tau (= τ·4^e)."""
     xp = bd.xp
+    if tau != float("inf") and e:
+        try:
+            true_tau = math.ldexp(tau, -2 * e)
+        except OverflowError:
+            true_tau = math.inf
+        if tau > 0 and not (_TINY <= true_tau < math.inf):
+            raise ValueError(
+                f"A is too {'small' if e < 0 else 'large'} to sketch: its entries (max |a_ij| about 2^{e}) put the "
+                f"threshold τ (a 1/‖a_i‖² scale, about {tau:.3g}·2^{-2 * e}) outside the floating-point range; "
+                "rescale A (the sketch of c·A keeps the same rows, scaled by c, with the same p)"
+            )
+    else:
+        true_tau = tau
     keep_host = np.asarray(to_host(keep), dtype=np.int64)
     order = np.argsort(host_keys[keep_host], kind="stable")
     keep_sorted = bd.asarray(keep_host[order], dtype=xp.int64, name="keep")
     sq_kept = xp.take(sq, keep_sorted)
     p = xp.ones_like(sq_kept) if tau == float("inf") else xp.minimum(xp.ones_like(sq_kept), sq_kept * tau)
     return CoordinatedSketch(status=Status.COMPLETED, kind=kind, seed=seed, keys=host_keys[keep_host][order],
-                             rows=bd.out(xp.take(Ab, keep_sorted, axis=0)), p=bd.out(p), tau=float(tau), n=n, k=k)
+                             rows=bd.out(xp.take(Ab, keep_sorted, axis=0)), p=bd.out(p), tau=float(true_tau), n=n,
+                             k=k)
 
 
 @capabilities(host_only=_HOST_REASON)
@@ -164,7 +191,9 @@ def priority_sketch(A: Any, k: int, *, seed: int, keys: Any = None) -> Coordinat
 
     R_i = h(key_i)/‖a_i‖² (zero rows: rank ∞), keep the k smallest ranks, τ = the (k+1)-th smallest
     rank, p_i = min(1, ‖a_i‖²τ). If at most k rows are non-zero, all of them are kept with p = 1
-    (τ = ∞) and the product estimate is exact.
+    (τ = ∞) and the product estimate is exact. The squared row norms are computed in scaled form
+    (rows divided by a power of two near max|a_ij|, exactly), so p is right at any scale; a matrix
+    so large or small (|a_ij| near 1e±300) that τ itself leaves the float range is a ValueError.
 
     Parameters
     ----------
@@ -194,16 +223,16 @@ def priority_sketch(A: Any, k: int, *, seed: int, keys: Any = None) -> Coordinat
     bd = Boundary(A)
     xp = bd.xp
     Ab = bd.asarray(A, name="A")
-    sq = xp.sum(Ab * Ab, axis=1)
+    e, sq = _scaled_sq_norms(Ab, xp)  # ‖a_i‖² = 4^e · sq_i (no overflow or underflow of the squares)
     h = bd.asarray(_hash(host_keys, seed), dtype=sq.dtype, name="hash")
     nonzero = sq > 0
     rank = xp.where(nonzero, h / xp.where(nonzero, sq, xp.ones_like(sq)), xp.full_like(sq, float("inf")))
     n_nonzero = int(xp.sum(xp.astype(nonzero, xp.int64)))
     order = xp.argsort(rank, stable=True)
     if n_nonzero <= k:
-        return _finish("priority", bd, Ab, sq, order[:n_nonzero], float("inf"), seed, host_keys, n, k)
-    tau = float(rank[order[k]])
-    return _finish("priority", bd, Ab, sq, order[:k], tau, seed, host_keys, n, k)
+        return _finish("priority", bd, Ab, sq, order[:n_nonzero], float("inf"), seed, host_keys, n, k, e)
+    tau = float(rank[order[k]])  # in the scaled units: the true threshold is tau·4^-e
+    return _finish("priority", bd, Ab, sq, order[:k], tau, seed, host_keys, n, k, e)
 
 
 @capabilities(host_only=_HOST_REASON)
@@ -234,7 +263,7 @@ def threshold_sketch(A: Any, k: int, *, seed: int, keys: Any = None) -> Coordina
     bd = Boundary(A)
     xp = bd.xp
     Ab = bd.asarray(A, name="A")
-    sq = xp.sum(Ab * Ab, axis=1)
+    e, sq = _scaled_sq_norms(Ab, xp)  # ‖a_i‖² = 4^e · sq_i
     total = float(xp.sum(sq))
     if total == 0.0:
         raise ValueError("A must not be identically zero (a threshold sketch of a zero matrix is empty)")
@@ -242,7 +271,7 @@ def threshold_sketch(A: Any, k: int, *, seed: int, keys: Any = None) -> Coordina
     p = xp.minimum(xp.ones_like(sq), sq * tau)
     h = bd.asarray(_hash(host_keys, seed), dtype=sq.dtype, name="hash")
     keep = xp.nonzero(h < p)[0]
-    return _finish("threshold", bd, Ab, sq, keep, tau, seed, host_keys, n, k)
+    return _finish("threshold", bd, Ab, sq, keep, tau, seed, host_keys, n, k, e)
 
 
 @capabilities(host_only=_HOST_REASON)

@@ -44,7 +44,7 @@ from refimpl import _validate as v
 from refimpl.backends import Boundary, capabilities, check_rng, leaf_kernel
 from refimpl.backends.linalg import solve_triangular
 
-from ._checks import check_tall
+from ._checks import check_flag, check_tall
 
 __all__ = ["leverage_scores", "ridge_leverage_scores", "sketch_sizes"]
 
@@ -52,6 +52,8 @@ _METHODS = ("qr", "svd", "sketch")
 _EMBEDDINGS = ("sparse_sign", "gaussian")
 #: Nonzeros per column of the sparse sign embedding (Tropp et al. 2019 recommend 8).
 SPARSE_SIGN_NNZ = 8
+#: Largest sketch height sketch_sizes computes (a smaller eps asks for the exact scores instead).
+_MAX_SKETCH_ROWS = 2.0**53
 
 
 class RankDeficientError(ValueError):
@@ -130,8 +132,16 @@ def sparse_sign_apply(A: Any, rows: Any, signs: Any, m: int) -> Any:
 def _excess_rows(d: int, log_n: float, eps: float) -> int:
     """Smallest x = m₁ - d with d/x + 2·sqrt(ln(n)/x) <= eps, times a safety factor 1.2."""
     eps = eps / (1.0 + eps)  # the ratio is skewed upwards (inverse Wishart): aim lower for large eps
-    y = (math.sqrt(log_n + d * eps) - math.sqrt(log_n)) / d  # positive root of d·y² + 2·sqrt(ln n)·y = eps
-    return math.ceil(1.2 / y**2)
+    # positive root of d·y² + 2·sqrt(ln n)·y = eps, in the cancellation-free form
+    # eps / (sqrt(ln n + d·eps) + sqrt(ln n)) (the difference of square roots lost every digit for tiny eps)
+    y = eps / (math.sqrt(log_n + d * eps) + math.sqrt(log_n))
+    x = 1.2 / y / y if y > 0 else math.inf
+    if not x < _MAX_SKETCH_ROWS:
+        raise ValueError(
+            f"eps is too small: the sketch for it needs about {x:.3g} rows (more than "
+            f"{_MAX_SKETCH_ROWS:.3g}); use an exact method (method='qr' or 'svd') or a larger eps"
+        )
+    return math.ceil(x)
 
 
 @capabilities()
@@ -145,7 +155,8 @@ def sketch_sizes(n: int, d: int, eps: float, *, jl: bool = False) -> tuple[int, 
     a safety factor 1.2 [R: our sizing, not from Drineas et al.; the sparse sign embedding
     behaves the same in our measurements, claim S-2]. With ``jl`` the embedding is sized for ε/2
     and the JL matrix gets m₂ = ⌈16 ln(n)/ε²⌉ columns (max-over-rows chi-square deviation <= ε/2);
-    without it m₂ = 0. If m₁ >= n the sketch cannot pay and the exact scores are returned.
+    without it m₂ = 0. If m₁ >= n the sketch cannot pay and the exact scores are returned. An
+    ``eps`` so small that m₁ or m₂ would exceed 2^53 is a ValueError (use the exact scores).
 
     Examples
     --------
@@ -155,9 +166,14 @@ def sketch_sizes(n: int, d: int, eps: float, *, jl: bool = False) -> tuple[int, 
     n = v.check_int(n, "n", 1)
     d = v.check_int(d, "d", 1)
     eps = v.check_in_range(eps, "eps", 0.0, 1.0)
+    jl = check_flag(jl, "jl")
     log_n = math.log(max(n, 2))
     if jl:
-        return d + _excess_rows(d, log_n, eps / 2), math.ceil(16 * log_n / eps**2)
+        m2 = 16 * log_n / eps / eps
+        if not m2 < _MAX_SKETCH_ROWS:
+            raise ValueError(f"eps is too small: eps = {eps:.3g} needs a JL matrix with about {m2:.3g} columns; "
+                             "use an exact method (method='qr' or 'svd') or a larger eps")
+        return d + _excess_rows(d, log_n, eps / 2), math.ceil(m2)
     return d + _excess_rows(d, log_n, eps), 0
 
 
@@ -297,7 +313,11 @@ def leverage_scores(
     ------
     ValueError
         NaN/inf entries, a non-2-D or empty A, an unknown method or embedding, ``eps`` outside
-        (0, 1) or given with an exact method, ``rank_tol`` outside (0, 1) or given with "sketch".
+        (0, 1) or given with an exact method, ``rank_tol`` outside (0, 1) or given with "sketch",
+        ``eps`` so small that the sketch would exceed 2^53 rows, a negative ``rng`` seed.
+    TypeError
+        ``rng`` not a seed, Generator, SeedSequence or None, ``jl`` not a bool (both are checked
+        whatever the method).
     RankDeficientError (a ValueError)
         A has numerical rank < d and ``rank_tol`` is None (or the sketch ΦA is rank-deficient).
 
@@ -310,6 +330,8 @@ def leverage_scores(
     """
     method = v.check_choice(method, "method", _METHODS)
     embedding = v.check_choice(embedding, "embedding", _EMBEDDINGS)
+    jl = check_flag(jl, "jl")
+    gen = check_rng(rng)  # checked whatever the method (the exact methods ignore it)
     if method == "sketch":
         eps = 0.1 if eps is None else v.check_in_range(eps, "eps", 0.0, 1.0)
         if rank_tol is not None:
@@ -329,7 +351,7 @@ def leverage_scores(
     xp = bd.xp
     Ab = bd.asarray(A, name="A")
     if method == "sketch":
-        tau = _sketched_scores(Ab, xp, bd, eps, check_rng(rng), embedding, bool(jl), n, d)
+        tau = _sketched_scores(Ab, xp, bd, eps, gen, embedding, jl, n, d)
     else:
         tau = _exact_scores(Ab, xp, method, rank_tol, n, d)
     return bd.out(tau)

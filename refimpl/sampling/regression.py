@@ -207,12 +207,13 @@ def active_regression(
     k = v.check_int(k, "k", 1)
     if k > n:
         raise ValueError(f"k must be at most n = {n} (the number of rows of A); got k = {k} (k larger than n)")
+    # the tree options are checked whether or not coords is given (a typo must not pass silently)
+    split = v.check_choice(split, "split", ("pca", "coordinate"))
+    first_rotation = v.check_real(first_rotation, "first_rotation")
     if coords is not None:
         if sampler != "pivotal":
             raise ValueError(f"coords builds the spatial tree of pivotal sampling; sampler={sampler!r} does not use it")
         coords = _check_coords(coords, n)
-        split = v.check_choice(split, "split", ("pca", "coordinate"))
-        first_rotation = v.check_real(first_rotation, "first_rotation")
     if scores is not None:
         scores = check_scores(scores)
         v.check_shape(scores, "scores", (n,))

@@ -437,12 +437,12 @@ def pivotal_sample(p: Any, *, coords: Any = None, tree: Any = None, rng: Any = N
     n = int(p.shape[0])
     p_host = np.asarray(to_host(p), dtype=np.float64)
     k = _integer_sum(p_host)
+    split = v.check_choice(split, "split", ("pca", "coordinate"))  # checked with or without coords
+    first_rotation = v.check_real(first_rotation, "first_rotation")
     if coords is not None:
         if tree is not None:
             raise ValueError("pass either coords (the tree is built from them) or a prebuilt tree, not both")
         coords = _check_coords(coords, n)
-        split = v.check_choice(split, "split", ("pca", "coordinate"))
-        first_rotation = v.check_real(first_rotation, "first_rotation")
     host_tree = None if tree is None else _check_tree(tree, n)
     gen = check_rng(rng)
     bd = Boundary(p)

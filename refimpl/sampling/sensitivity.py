@@ -23,6 +23,7 @@ probabilities p_i then reweights row i by p_i^{-1/p} (not p_i^{-1/2} unless p = 
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -101,6 +102,9 @@ def lp_sensitivities(A: Any, p: float) -> Any:
     n, d = int(A.shape[0]), int(A.shape[1])
     v.check_size(n, "A rows", limit=20000, why="one convex solve per row")
     H = np.asarray(to_host(A), dtype=np.float64)
+    amax = float(np.max(np.abs(H)))
+    if amax > 0:  # σ is scale invariant: divide by a power of two near max|a_ij| (exact) so ‖Ax‖_p^p stays finite
+        H = H * math.ldexp(1.0, -math.frexp(amax)[1])
     if np.linalg.matrix_rank(H) < d:
         raise ValueError(f"A must have full column rank {d} (sensitivities are defined on range(A)); it is rank-deficient")
     sig = np.zeros(n)

@@ -170,7 +170,9 @@ def linf_error_ratio(A: Any, b: Any, x: Any) -> float:
     if float(s[-1]) <= max(n, d) * float(xp.finfo(s.dtype).eps) * float(s[0]):
         raise ValueError("A must have full column rank (‖A†‖ is unbounded for a rank-deficient A)")
     x_star = xp.linalg.matrix_transpose(Vh) @ ((xp.linalg.matrix_transpose(U) @ bb) / s)
-    r = float(xp.linalg.vector_norm(Ab @ x_star - bb))
+    res = Ab @ x_star - bb
+    rmax = float(xp.max(xp.abs(res)))  # scaled norm rmax·‖res/rmax‖: no underflow of the squares (tiny b)
+    r = rmax * float(xp.linalg.vector_norm(res / rmax)) if rmax > 0 else 0.0
     err = float(xp.max(xp.abs(xb - x_star)))
     scale = r / float(s[-1]) / math.sqrt(d)
     if scale == 0.0:

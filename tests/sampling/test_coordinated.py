@@ -120,3 +120,18 @@ def test_bad_product_arguments():
         sketched_product(SA, B)
     with pytest.raises(TypeError, match="sketch_A must be a CoordinatedSketch"):
         sketched_product(None, SA)
+
+
+@pytest.mark.parametrize("builder", [priority_sketch, threshold_sketch])
+def test_extreme_scales(builder):
+    """Row norms in scaled form: A·1e150 keeps the sketch of A (rows scaled, same p, τ scaled by 1e-300);
+    A·1e300 and A·1e-300 put τ outside the float range, a clear error (was NaN p / non-finite τ)."""
+    A = np.random.default_rng(3).standard_normal((8, 3))
+    ref = builder(A, 4, seed=7)
+    big = builder(A * 1e150, 4, seed=7)
+    np.testing.assert_array_equal(big.keys, ref.keys)
+    np.testing.assert_allclose(big.p, ref.p, rtol=1e-14)
+    assert np.isclose(big.tau, ref.tau * 1e-300, rtol=1e-12)
+    for c in (1e300, 1e-300):
+        with pytest.raises(ValueError, match="A is too .* to sketch"):
+            builder(A * c, 4, seed=7)

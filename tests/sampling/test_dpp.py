@@ -104,3 +104,12 @@ def test_backend_agreement(backend, seed, m):
 def test_bad_input(func, args, kwargs, exc, match):
     with pytest.raises(exc, match=match):
         func(*args, **kwargs)
+
+
+@pytest.mark.parametrize("func, args", [(projection_dpp_sample, ()), (volume_sample, (5,))])
+def test_overflowing_gram_is_rejected_on_every_backend(backend, func, args):
+    """The orthonormality test runs on a float64 host copy: V·1e300 (VᵀV overflows) is rejected on
+    every backend (torch's GEMM gave NaN, which slipped through `err > tol`)."""
+    V = backend.asarray(ortho(12, 3) * 1e300)
+    with pytest.raises(ValueError, match="orthonormal"):
+        func(V, *args, rng=0)

@@ -189,6 +189,11 @@ def test_backend_agreement_sketch(backend, seed, embedding, jl):
         (np.eye(3), {"rank_tol": 2.0}, ValueError, "rank_tol"),
         (np.eye(3), {"embedding": "srht"}, ValueError, "embedding"),
         (np.eye(3), {"method": "sketch", "rng": "seed"}, TypeError, "rng"),
+        # rng and jl are checked whatever the method (the exact methods ignore them)
+        (np.eye(3), {"rng": "seed"}, TypeError, "rng"),
+        (np.eye(3), {"rng": -1}, ValueError, "rng"),
+        (np.eye(3), {"rng": 1.5}, TypeError, "rng"),
+        (np.eye(3), {"jl": "yes"}, TypeError, "jl must be a bool"),
         (np.eye(3) * 1j, {}, TypeError, "real"),
         (np.array([["a", "b"]]), {}, TypeError, "numeric"),
         ([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]], {"method": "svd"}, None, None),  # lists are accepted
@@ -206,3 +211,18 @@ def test_bad_input(A, kwargs, exc, match):
 def test_bad_ridge(lam, match):
     with pytest.raises((ValueError, TypeError), match=match):
         ridge_leverage_scores(np.eye(3), lam)
+
+
+@pytest.mark.parametrize(
+    "kwargs, exc, match",
+    [
+        ({"eps": 1e-300}, ValueError, "eps is too small"),  # was a ZeroDivisionError
+        ({"eps": 1e-300, "jl": True}, ValueError, "eps is too small"),
+        ({"eps": 1e-10}, ValueError, "eps is too small"),
+        ({"eps": 0.1, "jl": "yes"}, TypeError, "jl must be a bool"),
+        ({"eps": 0.0}, ValueError, "eps"),
+    ],
+)
+def test_bad_sketch_sizes(kwargs, exc, match):
+    with pytest.raises(exc, match=match):
+        sketch_sizes(1000, 5, **kwargs)

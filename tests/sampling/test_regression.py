@@ -101,6 +101,15 @@ def test_backend_agreement(backend, seed, sampler):
         ((np.eye(3), np.ones(3), 2), {"scores": np.ones(2)}, ValueError, "scores must have shape"),
         ((np.ones((4, 2)), np.ones(4), 2), {}, ValueError, "rank-deficient"),
         ((np.array([[np.inf, 1.0], [0.0, 1.0]]), np.ones(2), 1), {}, ValueError, "finite"),
+        # the tree options are checked without coords too (they used to pass unchecked)
+        ((np.eye(3), np.ones(3), 2), {"split": "bogus"}, ValueError, "split"),
+        ((np.eye(3), np.ones(3), 2), {"split": ""}, ValueError, "split"),
+        ((np.eye(3), np.ones(3), 2), {"split": None}, ValueError, "split"),
+        ((np.eye(3), np.ones(3), 2), {"first_rotation": np.nan}, ValueError, "first_rotation"),
+        ((np.eye(3), np.ones(3), 2), {"first_rotation": np.inf}, ValueError, "first_rotation"),
+        ((np.eye(3), np.ones(3), 2), {"first_rotation": "45"}, TypeError, "first_rotation"),
+        ((np.eye(3), np.ones(3), 2), {"first_rotation": None}, TypeError, "first_rotation"),
+        ((np.eye(3), np.ones(3), 2), {"first_rotation": [45.0]}, TypeError, "first_rotation"),
     ],
 )
 def test_bad_input(args, kwargs, exc, match):

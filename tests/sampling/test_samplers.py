@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import math
 
 import numpy as np
@@ -268,6 +267,8 @@ def test_backend_agreement_identical_samples(backend, problem, split):
         (pivotal_sample, ([0.5, 0.5],), {"coords": np.ones((3, 2))}, ValueError, "coords must have one row"),
         (pivotal_sample, ([0.5, 0.5],), {"coords": [[0.0], [np.nan]]}, ValueError, "finite"),
         (pivotal_sample, ([0.5, 0.5],), {"coords": np.ones((2, 2)), "split": "kd"}, ValueError, "split"),
+        (pivotal_sample, ([0.5, 0.5],), {"split": "kd"}, ValueError, "split"),  # checked without coords too
+        (pivotal_sample, ([0.5, 0.5],), {"first_rotation": np.nan}, ValueError, "first_rotation"),
         (pivotal_sample, ([0.5, 0.5],), {"rng": "x"}, TypeError, "rng"),
         (pivotal_sample, ([0.5, 0.5],), {"tree": [0, 1, -1]}, ValueError, "power of two"),
         (pivotal_sample, ([0.5, 0.5],), {"tree": [0, 0]}, ValueError, "exactly once"),

@@ -50,3 +50,11 @@ def test_total_sensitivity_ranges():
 def test_bad_input(args, exc, match):
     with pytest.raises(exc, match=match):
         lp_sensitivities(*args)
+
+
+@pytest.mark.parametrize("scale", [1e300, 1e-300])
+def test_scale_invariant_at_extreme_scales(scale):
+    """σ(cA) = σ(A): A is rescaled first (was non-finite output at 1e±300)."""
+    A = np.random.default_rng(5).standard_normal((10, 2))
+    for p in (1.0, 1.5):
+        np.testing.assert_allclose(lp_sensitivities(A * scale, p), lp_sensitivities(A, p), rtol=1e-6, atol=1e-9)

@@ -76,3 +76,13 @@ def test_backend_agreement(backend, seed, sketch):
 def test_bad_input(func, args, kwargs, exc, match):
     with pytest.raises(exc, match=match):
         func(*args, **kwargs)
+
+
+def test_linf_error_ratio_tiny_b():
+    """The residual norm is computed in scaled form: b·1e-300 gives a finite ratio (was inf)."""
+    rng = np.random.default_rng(2)
+    A, b, x = rng.standard_normal((8, 2)), rng.standard_normal(8), np.array([0.3, -0.2])
+    out = linf_error_ratio(A, b * 1e-300, x * 1e-300)
+    assert np.isfinite(out)
+    np.testing.assert_allclose(out, linf_error_ratio(A, b, x), rtol=1e-10)
+    assert np.isfinite(linf_error_ratio(A, b * 1e-300, x))
