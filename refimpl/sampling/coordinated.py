@@ -192,8 +192,8 @@ def priority_sketch(A: Any, k: int, *, seed: int, keys: Any = None) -> Coordinat
     R_i = h(key_i)/‖a_i‖² (zero rows: rank ∞), keep the k smallest ranks, τ = the (k+1)-th smallest
     rank, p_i = min(1, ‖a_i‖²τ). If at most k rows are non-zero, all of them are kept with p = 1
     (τ = ∞) and the product estimate is exact. The squared row norms are computed in scaled form
-    (rows divided by a power of two near max|a_ij|, exactly), so p is right at any scale; a matrix
-    so large or small (|a_ij| near 1e±300) that τ itself leaves the float range is a ValueError.
+    (rows divided by a power of two near the largest entry magnitude, exactly), so p is right at any scale; a matrix
+    so large or small (entries near 1e±300) that τ itself leaves the float range is a ValueError.
 
     Parameters
     ----------
