@@ -142,11 +142,11 @@ def eim_interpolate_newton(result: EIMResult, f: Any) -> Any:
     bd = Boundary(f, result.basis)
     xp = bd.xp
     F = bd.asarray(f, name="f")
-    n_x = int(bd.asarray(result.basis).shape[0])
+    Q = bd.asarray(result.basis)  # converted once: its row count is N_x
+    n_x = int(Q.shape[0])
     if F.ndim not in (1, 2) or int(F.shape[0]) != n_x:
         raise ValueError(f"f must have shape ({n_x},) or ({n_x}, n); got shape {tuple(F.shape)}")
     v.check_finite(F, "f")
-    Q = bd.asarray(result.basis)
     dt = _result_dtype(xp, F, Q)
     Q = xp.astype(Q, dt)
     F = xp.astype(F, dt)
