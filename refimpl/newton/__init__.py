@@ -8,6 +8,9 @@
   of Hanzely, Abdukhakimov & Takáč (arXiv:2405.18926) and the classical baselines.
 * :mod:`refimpl.newton.filtered`: :func:`filtered_stochastic_newton`, Burkhart's (2023)
   discriminative-Kalman-filtered stochastic Newton and the plain stochastic Newton baseline.
+* :mod:`refimpl.newton.trust_region`: :func:`scaled_trust_region`, the affine-scaling trust region
+  for bound-constrained nonlinear systems (STRSCNE / CoDoSol framework; the scalings of Ayanzadeh,
+  Yazdanian & Shahamatnia 2019); test systems in :mod:`refimpl.newton.box_systems`.
 
 Objectives are given as callables ``fun, grad, hess`` or as a problem object (see
 :mod:`refimpl._oracle`, which also holds the test problems re-exported here).
@@ -30,6 +33,8 @@ from .cubic import CubicStepOverflow, cubic_step
 from .damped import damped_newton, stepsize_from_regularization
 from .filtered import FilteredNewtonResult, FilteredNewtonStatus, filtered_stochastic_newton
 from .lazy import lazy_newton
+from .box_systems import brown_almost_linear, chandrasekhar_h, chemical_equilibrium, powell_badly_scaled
+from .trust_region import TrustRegionResult, TrustRegionStatus, scaled_trust_region
 
 __all__ = [
     "CubicStepOverflow",
@@ -51,4 +56,12 @@ __all__ = [
     "filtered_stochastic_newton",
     "lazy_newton",
     "stepsize_from_regularization",
+    # bound-constrained systems: affine-scaling trust region
+    "TrustRegionResult",
+    "TrustRegionStatus",
+    "brown_almost_linear",
+    "chandrasekhar_h",
+    "chemical_equilibrium",
+    "powell_badly_scaled",
+    "scaled_trust_region",
 ]
