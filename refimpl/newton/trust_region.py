@@ -446,7 +446,7 @@ def scaled_trust_region(
     opts = dict(scaling_weights=w, ftol=ftol, gtol=gtol, max_iter=max_iter, step=step,
                 elliptical=trust_region == "elliptical", delta0=delta0, delta_min=delta_min, theta=theta,
                 sigma=sigma, accept=accept, very_good=very_good, shrink=shrink, expand=expand, beta1=beta1,
-                huu_p=huu_p, kk_gamma=kk_gamma, callback=callback)
+                huu_p=huu_p, kk_gamma=kk_gamma, callback=callback, eps=eps)
     x, status, hist, n_reject, n_singular = _tr_core(system, x, lbx, ubx, **opts)
     fnorms, radii, kinds, rhos, margins = hist
     return TrustRegionResult(
@@ -508,7 +508,7 @@ def _newton_step(system: _System, Jx: Any, Fx: Any) -> Any:
 def _tr_core(system: _System, x: Any, lb: Any, ub: Any, *, scaling_weights: tuple, ftol: float, gtol: float,
              max_iter: int, step: str, elliptical: bool, delta0: float, delta_min: float, theta: float,
              sigma: float, accept: float, very_good: float, shrink: float, expand: float, beta1: float,
-             huu_p: float, kk_gamma: float, callback: Any) -> tuple:
+             huu_p: float, kk_gamma: float, callback: Any, eps: float) -> tuple:
     """The trust-region loop (see :func:`scaled_trust_region`)."""
     xp = system.xp
     fnorms: list[float] = []
@@ -595,6 +595,10 @@ def _tr_core(system: _System, x: Any, lb: Any, ub: Any, *, scaling_weights: tupl
                         w_ = rN - rC  # J dlt
                         ww = float(w_ @ w_)
                         gam = gmax if ww == 0 else min(max(-float(rC @ w_) / ww, 0.0), gmax)
+                        # the Newton step when its model residual is within round-off of the segment's minimum
+                        # (||rC + γw||² is quadratic in γ: the gap at γ = 1 is ww (1 − γ)²)
+                        if gmax == 1.0 and math.sqrt(ww) * (1.0 - gam) <= 8.0 * eps * max(fn, rC_norm):
+                            gam = 1.0
                         if gam >= 1.0:
                             p, r_norm, kind = pN, rN_norm, "newton"
                         elif gam > 0.0:
