@@ -218,6 +218,35 @@ def test_singular_jacobian_falls_back_to_cauchy():
     assert all(k == "cauchy" for k in res.steps[: res.n_singular]) or res.n_singular <= res.n_iter
 
 
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 2**20), scaling=st.sampled_from(SCALINGS), step=st.sampled_from(STEPS),
+       region=st.sampled_from(["elliptical", "spherical"]))
+def test_random_systems_stay_strictly_inside(seed, scaling, step, region):
+    """Random mildly nonlinear systems F(x) = A(x - r) + 0.3 sin(x - r) on random boxes (root inside or not):
+    every iterate is strictly inside, ||F|| decreases, and a root inside the box is found."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 6))
+    A = rng.standard_normal((n, n)) + 2.0 * np.eye(n)
+    r = rng.uniform(-2, 2, n)
+    lb = np.where(rng.random(n) < 0.2, -np.inf, rng.uniform(-3, 0, n))
+    ub = np.where(rng.random(n) < 0.2, np.inf, lb + rng.uniform(0.5, 4, n))
+    ub = np.where(np.isinf(lb) & np.isinf(ub), np.inf, np.where(np.isinf(lb), rng.uniform(-1, 3, n), ub))
+    with np.errstate(invalid="ignore"):  # inf - inf in the unused branch
+        x0 = np.where(np.isfinite(lb) & np.isfinite(ub), lb + rng.uniform(0.05, 0.95, n) * (ub - lb),
+                      np.where(np.isfinite(lb), lb + 1.0, np.where(np.isfinite(ub), ub - 1.0, 0.0)))
+    F = lambda x: A @ (x - r) + 0.3 * np.sin(x - r)  # noqa: E731
+    J = lambda x: A + 0.3 * np.diag(np.cos(x - r))  # noqa: E731
+    xs = [x0]
+    res = scaled_trust_region(F, J, x0, lb, ub, scaling=scaling, step=step, trust_region=region, max_iter=100,
+                              gtol=1e-14, callback=lambda s: xs.append(np.array(s.x)))
+    for x in xs:
+        assert np.all(x > lb) and np.all(x < ub)
+    assert np.all(res.margins > 0) and np.all(np.diff(res.fnorms) < 0)
+    inside = np.all(r > lb + 1e-3) and np.all(r < ub - 1e-3)
+    if inside and np.linalg.cond(A) < 50 and abs(np.linalg.det(A)) > 0.5:
+        assert res.status is TrustRegionStatus.CONVERGED, (res.message, res.n_iter)
+
+
 @settings(max_examples=6, deadline=None)
 @given(seed=st.integers(0, 2**16), scaling=st.sampled_from(SCALINGS), step=st.sampled_from(STEPS))
 def test_backend_agreement(backend, seed, scaling, step):
