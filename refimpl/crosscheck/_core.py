@@ -465,7 +465,8 @@ def flatten_result(result: Any, *, prefix: str = "", depth: int = 0) -> dict[str
             if f.name in _SKIP_FIELDS:
                 continue
             put(prefix + f.name, getattr(result, f.name))
-    elif isinstance(result, tuple):
+    elif isinstance(result, tuple) or (isinstance(result, list) and depth == 0 and _numeric(result) is None) \
+            or (isinstance(result, list) and depth == 0 and result and not isinstance(result[0], (int, float, bool))):
         for i, item in enumerate(result):
             put(f"{prefix}{i}", item)
     elif _numeric(result) is not None or isinstance(result, (str, enum.Enum)):
