@@ -11,11 +11,11 @@ from ._core import (
     cases_for, compare_outputs, fixture, flatten_result, get_reference, load_case_modules, materialize,
     public_algorithms, reference_names, statistic,
 )
-from ._run import CaseOutcome, CrosscheckReport, assert_crosscheck, crosscheck
+from ._run import CaseOutcome, CrosscheckReport, NotApplicable, assert_crosscheck, crosscheck
 from ._vectors import decode, encode, export_vectors, verify_vectors
 
 __all__ = [
-    "ALGORITHM_FAMILIES", "Call", "Case", "CaseOutcome", "CrosscheckReport", "Fixture", "RecordingGenerator",
+    "ALGORITHM_FAMILIES", "Call", "Case", "CaseOutcome", "CrosscheckReport", "Fixture", "NotApplicable", "RecordingGenerator",
     "Reference", "Tolerance", "UnknownReferenceError", "assert_crosscheck", "cases_for", "compare_outputs",
     "crosscheck", "decode", "encode", "export_vectors", "fixture", "flatten_result", "get_reference",
     "load_case_modules", "materialize", "public_algorithms", "reference_names", "statistic", "verify_vectors",

@@ -417,7 +417,7 @@ def build(value: Any, *, record: list | None = None) -> Any:
 def call_inputs(case: Case, *, rng_override: Any = None) -> tuple[tuple, dict]:
     args = tuple(build(a) for a in case.args)
     kwargs = {k: build(v) for k, v in case.kwargs.items()}
-    if rng_override is not None and "rng" in kwargs:
+    if rng_override is not None:
         kwargs["rng"] = rng_override
     return args, kwargs
 
@@ -667,8 +667,14 @@ def compare_field(name: str, expected: Any, actual: Any, tol: Tolerance) -> Fiel
             ok = max_abs == 0.0
     else:
         ok = bool(np.all(diff <= tol.atol + tol.rtol * scale))
-    msg = "" if ok else (f"field {name!r}: max abs error {max_abs:.3g}, max rel error {max_rel:.3g} "
-                         f"exceed {tol.rule}")
+    if ok:
+        msg = ""
+    elif expected_is_discrete(expected):
+        bad = int(np.flatnonzero(a.ravel() != e.ravel())[0])
+        msg = (f"field {name!r}: integer/boolean output must be equal; first difference at flat index {bad} "
+               f"(reference {e.ravel()[bad]:g}, got {a.ravel()[bad]:g})")
+    else:
+        msg = f"field {name!r}: max abs error {max_abs:.3g}, max rel error {max_rel:.3g} exceed {tol.rule}"
     return FieldComparison(name, ok, max_abs, max_rel, msg)
 
 

@@ -16,7 +16,12 @@ from ._core import (
     materialize, _STATISTICS,
 )
 
-__all__ = ["CaseOutcome", "CrosscheckReport", "crosscheck", "assert_crosscheck"]
+__all__ = ["CaseOutcome", "CrosscheckReport", "NotApplicable", "crosscheck", "assert_crosscheck"]
+
+
+class NotApplicable(Exception):
+    """Raised by an adapter for a case the candidate does not support (e.g. weights, B != 1): the case is
+    reported as skipped with the message, not as a failure."""
 
 _MODES = ("all", "golden", "statistical", "hypothesis")
 
@@ -32,6 +37,7 @@ class CaseOutcome:
     message: str = ""
     exception: str | None = None
     inputs: str = ""
+    skipped: bool = False
 
     def to_json(self) -> dict:
         return dataclasses.asdict(self)
@@ -68,11 +74,15 @@ class CrosscheckReport:
 
     @property
     def n_passed(self) -> int:
-        return sum(o.passed for o in self.outcomes)
+        return sum(o.passed and not o.skipped for o in self.outcomes)
+
+    @property
+    def n_skipped(self) -> int:
+        return sum(o.skipped for o in self.outcomes)
 
     @property
     def passed(self) -> bool:
-        return self.n_passed == self.n_cases and self.minimal_counterexample is None
+        return self.n_passed + self.n_skipped == self.n_cases and self.minimal_counterexample is None
 
     @property
     def first_failure(self) -> CaseOutcome | None:
@@ -80,7 +90,7 @@ class CrosscheckReport:
 
     def to_json(self) -> dict:
         return {"reference": self.reference, "candidate": self.candidate, "passed": self.passed,
-                "n_cases": self.n_cases, "n_passed": self.n_passed,
+                "n_cases": self.n_cases, "n_passed": self.n_passed, "n_skipped": self.n_skipped,
                 "hypothesis_examples": self.hypothesis_examples,
                 "minimal_counterexample": self.minimal_counterexample, "minimal_message": self.minimal_message,
                 "max_error": {k: (v if math.isfinite(v) else str(v)) for k, v in self.max_error.items()},
@@ -89,12 +99,15 @@ class CrosscheckReport:
     def table(self) -> str:
         """A readable plain-text table (the CLI prints it)."""
         lines = [f"crosscheck {self.candidate} against refimpl {self.reference}: "
-                 f"{self.n_passed}/{self.n_cases} cases passed" + ("" if self.passed else "  -- DISAGREEMENT")]
+                 f"{self.n_passed}/{self.n_cases} cases passed"
+                 + (f" ({self.n_skipped} not applicable)" if self.n_skipped else "")
+                 + ("" if self.passed else "  -- DISAGREEMENT")]
         w = max([len(o.case) for o in self.outcomes] + [4])
         lines.append(f"  {'case':<{w}}  {'kind':<11}  {'result':<6}  detail")
         for o in self.outcomes:
             detail = o.message or ", ".join(f"{f['field']}: {f['max_abs']:.2g}" for f in o.fields[:4])
-            lines.append(f"  {o.case:<{w}}  {o.kind:<11}  {'ok' if o.passed else 'FAIL':<6}  {detail}"[:200])
+            res = "skip" if o.skipped else ("ok" if o.passed else "FAIL")
+            lines.append(f"  {o.case:<{w}}  {o.kind:<11}  {res:<6}  {detail}"[:200])
         if self.max_error:
             lines.append("  max abs error per field: " + ", ".join(f"{k}={v:.3g}" for k, v in sorted(self.max_error.items())))
         if self.minimal_counterexample is not None:
@@ -160,6 +173,8 @@ def _run_golden(ref, case, candidate, adapter, tol) -> CaseOutcome:
     inputs = _short((args, kwargs))
     try:
         got = _candidate_outputs(ref, candidate, adapter, args, kwargs)
+    except NotApplicable as exc:
+        return CaseOutcome(case.name, case.kind, True, message=f"not applicable: {exc}", inputs=inputs, skipped=True)
     except Exception as exc:
         return CaseOutcome(case.name, case.kind, False, message=f"candidate raised {type(exc).__name__}: {exc}",
                            exception="".join(traceback.format_exception_only(type(exc), exc)).strip(), inputs=inputs)
@@ -176,6 +191,8 @@ def _run_statistical(ref, case, candidate, adapter, tol) -> CaseOutcome:
             args, kwargs = call_inputs(case, rng_override=case.seed + r)
             outs.append(_candidate_outputs(ref, candidate, adapter, args, kwargs)[ref.primary])
         value = _STATISTICS[case.statistic](outs, case)
+    except NotApplicable as exc:
+        return CaseOutcome(case.name, case.kind, True, message=f"not applicable: {exc}", skipped=True)
     except Exception as exc:
         return CaseOutcome(case.name, case.kind, False, message=f"candidate raised {type(exc).__name__}: {exc}",
                            exception=f"{type(exc).__name__}: {exc}", inputs=_short((case.args, case.kwargs)))
@@ -212,6 +229,10 @@ def _run_hypothesis(ref: Reference, candidate, adapter, max_examples: int, rtol:
         count[0] += 1
         case = Case(name="hypothesis", args=tuple(args), kwargs=dict(kwargs), tol=tol, reference=ref.name)
         out = _run_golden(ref, case, candidate, adapter, tol)
+        if out.skipped:
+            from hypothesis import reject
+
+            reject()
         if not out.passed:
             failures.append((out.inputs, out.message))
             raise _Disagree(out.message)

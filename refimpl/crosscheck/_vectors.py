@@ -237,15 +237,23 @@ lam_hat = arr(case["expected"][case["primary"]])
 ## MATLAB (jsondecode, R2016b+)
 ```matlab
 c = jsondecode(fileread('conformal/crc_lambda_hat/ties.json'));
-d = c.inputs.args{1};                     % args is a cell array (mixed types)
-if iscell(d.data), v = cellfun(@num, d.data); else, v = double(d.data); end
-shp = reshape(d.shape, 1, []);
-if isempty(shp), A = v; elseif numel(shp) == 1, A = v(:);
-else, A = permute(reshape(v, fliplr(shp)), numel(shp):-1:1); end   % row-major data
-function y = num(x), if ischar(x), y = str2double(x); else, y = double(x); end, end
+args = c.inputs.args; if ~iscell(args), args = num2cell(args); end   % mixed lists decode to cell arrays
+d = args{1};
+A = arr(d);
+function A = arr(d)
+  if iscell(d.data), v = cellfun(@num, d.data, 'UniformOutput', false); else, v = num2cell(double(d.data), 2); end
+  if startsWith(d.dtype, 'complex'), v = cellfun(@(x) complex(x(1), x(2)), v); else, v = cell2mat(v); end
+  shp = reshape(d.shape, 1, []);
+  if isempty(shp), A = v;
+  elseif numel(shp) == 1, A = v(:);
+  else, A = permute(reshape(v, fliplr(shp)), numel(shp):-1:1); end       % data is row-major
+end
+function y = num(x)
+  if iscell(x), y = cellfun(@num, x); elseif ischar(x), y = str2double(x); else, y = double(x); end
+end
 ```
-(`str2double` reads "inf", "-inf", "nan"; a complex pair decodes to a 2-element array: use
-`complex(x(1), x(2))`.)
+(`str2double` reads "inf", "-inf", "nan"; jsondecode turns a list of [re, im] pairs into an N x 2
+matrix, or a cell array when some entries are strings: both are handled above.)
 
 Verify with refimpl installed: `refimpl vectors verify DIR` (recomputes every case on the active
 backend and reports drift).

@@ -163,8 +163,8 @@ def _piv():
 def _bern():
     p = np.array([0.1, 0.9, 0.5, 1.0, 0.0])
     yield Case("basic", (p,), {"rng": 0}, tol=EXACT, prop="unit i in iff u_i < p_i with the exported uniforms")
-    yield Case("marginals", (p,), kind="statistical", statistic="inclusion_frequency", n_rep=3000, seed=10, theory=p,
-               tol=_mc(p, 3000), prop="independent inclusions with probabilities p")
+    yield Case("marginals", (p,), kind="statistical", statistic="inclusion_frequency", n_rep=1000, seed=10, theory=p,
+               tol=_mc(p, 1000), prop="independent inclusions with probabilities p")
 
 
 @cases_for("sampling.sample_with_replacement", primary="value", stochastic=True)
@@ -172,8 +172,8 @@ def _swr():
     s = np.array([1.0, 3.0, 0.0, 4.0])
     yield Case("basic", (s, 5), {"rng": 0}, tol=EXACT, prop="k i.i.d. draws from the exported uniforms")
     q = 5 * s / s.sum()
-    yield Case("frequencies", (s, 5), kind="statistical", statistic="draw_frequency", n_rep=3000, seed=20, theory=q,
-               tol=Tolerance.statistical(4.5 * np.sqrt(5 * 0.25 / 3000) * 1.0, why="4.5 s.e. of a binomial(5, q) mean"),
+    yield Case("frequencies", (s, 5), kind="statistical", statistic="draw_frequency", n_rep=1000, seed=20, theory=q,
+               tol=Tolerance.statistical(4.5 * np.sqrt(5 * 0.25 / 1000), why="4.5 s.e. of a binomial(5, q) mean"),
                prop="expected counts k q_i")
 
 
