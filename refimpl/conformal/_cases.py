@@ -28,19 +28,20 @@ def _loss_table(n, m, seed):
 
 # ---------------------------------------------------------------- Hypothesis strategies
 def crc_strategy():
-    """Dyadic non-increasing loss tables (exact sums), optional weights: the backend-agreement problems."""
+    """Dyadic non-increasing loss tables (exact sums), optional dyadic weights (as the backend-agreement test)."""
     from hypothesis import strategies as st
+    from hypothesis.extra.numpy import arrays
 
     @st.composite
     def problems(draw):
-        n = draw(st.integers(1, 25))
-        m = draw(st.integers(1, 12))
-        rows = draw(st.lists(st.lists(st.integers(0, 8), min_size=m, max_size=m), min_size=n, max_size=n))
-        L = -np.sort(-np.array(rows, dtype=np.float64), axis=1) / 8.0
+        n = draw(st.integers(1, 12))
+        m = draw(st.integers(1, 6))
+        rows = draw(arrays(np.int64, (n, m), elements=st.integers(0, 8)))
+        L = -np.sort(-rows.astype(np.float64), axis=1) / 8.0
         alpha = draw(st.sampled_from([0.1, 0.2, 0.25, 0.5, 0.75]))
         kw = {}
         if draw(st.booleans()):
-            kw["weights"] = np.array(draw(st.lists(st.integers(1, 8), min_size=n, max_size=n)), dtype=np.float64) / 8.0
+            kw["weights"] = draw(arrays(np.int64, n, elements=st.integers(1, 8))).astype(np.float64) / 8.0
         return (L, np.arange(m, dtype=np.float64) / 4.0, alpha), kw, EXACT
 
     return problems()
@@ -49,15 +50,16 @@ def crc_strategy():
 def quantile_strategy():
     """Scores with ties (small integers) and the split-CP alphas, unweighted or dyadic weights."""
     from hypothesis import strategies as st
+    from hypothesis.extra.numpy import arrays
 
     @st.composite
     def problems(draw):
         n = draw(st.integers(1, 30))
-        s = np.array(draw(st.lists(st.integers(0, 6), min_size=n, max_size=n)), dtype=np.float64)
+        s = draw(arrays(np.int64, n, elements=st.integers(0, 6))).astype(np.float64)
         alpha = draw(st.sampled_from([0.05, 0.1, 0.2, 0.25, 0.5]))
         kw = {}
         if draw(st.booleans()):
-            kw["weights"] = np.array(draw(st.lists(st.integers(1, 8), min_size=n, max_size=n)), dtype=np.float64) / 8.0
+            kw["weights"] = draw(arrays(np.int64, n, elements=st.integers(1, 8))).astype(np.float64) / 8.0
         return (s, alpha), kw, EXACT
 
     return problems()

@@ -170,18 +170,18 @@ def _fields_for(ref: Reference, case: Case, expected: dict, got: dict) -> list[s
 def _run_golden(ref, case, candidate, adapter, tol) -> CaseOutcome:
     materialize(ref, case)
     args, kwargs = call_inputs(case)
-    inputs = _short((args, kwargs))
     try:
         got = _candidate_outputs(ref, candidate, adapter, args, kwargs)
     except NotApplicable as exc:
-        return CaseOutcome(case.name, case.kind, True, message=f"not applicable: {exc}", inputs=inputs, skipped=True)
+        return CaseOutcome(case.name, case.kind, True, message=f"not applicable: {exc}", skipped=True)
     except Exception as exc:
         return CaseOutcome(case.name, case.kind, False, message=f"candidate raised {type(exc).__name__}: {exc}",
-                           exception="".join(traceback.format_exception_only(type(exc), exc)).strip(), inputs=inputs)
+                           exception="".join(traceback.format_exception_only(type(exc), exc)).strip(),
+                           inputs=_short((args, kwargs)))
     comps = compare_outputs(case.expected, got, _fields_for(ref, case, case.expected, got), tol)
     ok = all(c.ok for c in comps)
     return CaseOutcome(case.name, case.kind, ok, [dataclasses.asdict(c) for c in comps],
-                       "; ".join(c.message for c in comps if not c.ok), inputs=inputs)
+                       "; ".join(c.message for c in comps if not c.ok), inputs="" if ok else _short((args, kwargs)))
 
 
 def _run_statistical(ref, case, candidate, adapter, tol) -> CaseOutcome:
