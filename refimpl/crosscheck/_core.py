@@ -374,7 +374,14 @@ def _make_recorder(meth: str):
     base = getattr(np.random.Generator, meth)
 
     def recorded(self, *args, **kwargs):
-        value = base(self, *args, **kwargs)
+        depth = getattr(self, "_depth", 0)
+        self._depth = depth + 1
+        try:
+            value = base(self, *args, **kwargs)
+        finally:
+            self._depth = depth
+        if depth:  # a draw made inside another recorded method (choice calls integers): the outer one is logged
+            return value
         if meth == "shuffle":
             value = np.array(args[0] if args else kwargs.get("x"), copy=True)
         self.log.append({"method": meth, "args": list(args) if meth not in ("shuffle", "permuted") else [],

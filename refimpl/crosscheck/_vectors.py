@@ -85,6 +85,11 @@ def encode(v: Any) -> Any:
         return {"dict": {str(k): encode(x) for k, x in v.items()}}
     if v is None or isinstance(v, (bool, int, float, str)):
         return v
+    if isinstance(v, (type, np.dtype)):
+        try:
+            return np.dtype(v).name  # e.g. dtype=np.float64 in a recorded draw
+        except TypeError:
+            return getattr(v, "__name__", str(v))
     raise TypeError(f"cannot encode a {type(v).__name__} in a golden vector")
 
 
