@@ -331,3 +331,22 @@ def test_bad_input(kwargs, exc, match):
 def test_box_system_bad_input(call, exc, match):
     with pytest.raises(exc, match=match):
         call()
+
+
+@pytest.mark.parametrize("make", [lambda: chandrasekhar_h(7, 0.9), powell_badly_scaled, lambda: brown_almost_linear(4),
+                                  chemical_equilibrium], ids=["h", "powell", "brown", "chem"])
+def test_box_systems_on_every_backend(backend, make):
+    """F and J are written with the array API: every backend gives the NumPy values (rtol 1e-13: a few flops each)."""
+    prob = make()
+    x = prob.x0 * 1.1
+    xb = backend.asarray(x)
+    assert_backend_agrees(prob.F(xb), prob.F(x), rtol=1e-13, atol=1e-15, like=xb)
+    assert_backend_agrees(prob.J(xb), prob.J(x), rtol=1e-13, atol=1e-15, like=xb)
+
+
+def test_float32_input_stays_float32():
+    prob = chandrasekhar_h(30, 0.99)
+    res = scaled_trust_region(prob.F, prob.J, prob.x0.astype(np.float32), prob.lb, prob.ub, ftol=1e-5)
+    assert res.status is TrustRegionStatus.CONVERGED and res.x.dtype == np.float32
+    ref = _solve(prob, ftol=1e-12)
+    np.testing.assert_allclose(res.x, ref.x, rtol=1e-5)
