@@ -8,6 +8,9 @@
   of Hanzely, Abdukhakimov & Takáč (arXiv:2405.18926) and the classical baselines.
 * :mod:`refimpl.newton.filtered`: :func:`filtered_stochastic_newton`, Burkhart's (2023)
   discriminative-Kalman-filtered stochastic Newton and the plain stochastic Newton baseline.
+* :mod:`refimpl.newton.risk_parity`: :func:`risk_parity`, risk budgeting portfolios by the
+  improved CCD of Choi & Chen (2022), the original CCD (Griveau-Billion et al. 2013) and Newton
+  on Spinu's formulation.
 
 Objectives are given as callables ``fun, grad, hess`` or as a problem object (see
 :mod:`refimpl._oracle`, which also holds the test problems re-exported here).
@@ -30,6 +33,7 @@ from .cubic import CubicStepOverflow, cubic_step
 from .damped import damped_newton, stepsize_from_regularization
 from .filtered import FilteredNewtonResult, FilteredNewtonStatus, filtered_stochastic_newton
 from .lazy import lazy_newton
+from .risk_parity import RiskParityResult, RiskParityStatus, risk_parity
 
 __all__ = [
     "CubicStepOverflow",
@@ -50,5 +54,8 @@ __all__ = [
     "damped_newton",
     "filtered_stochastic_newton",
     "lazy_newton",
+    "RiskParityResult",
+    "RiskParityStatus",
+    "risk_parity",
     "stepsize_from_regularization",
 ]
