@@ -140,7 +140,9 @@ class RiskParityResult(Result):
     n_factor : int
         Jacobian solves (Newton; 0 for CCD).
     signs : (N,) int array
-        The sign pattern of ``weights`` (compare with the requested one).
+        The sign pattern of ``weights``. It is the requested pattern s, or -s when the root's net
+        exposure :math:`\\sum x` is negative: s and -s define the same portfolio up to the sign of
+        :math:`\\sum w = 1` (all-short requests give the long-only portfolio).
     budgets : (N,) float array
     method : str
     """
@@ -300,7 +302,8 @@ def risk_parity(
         Risk budgets :math:`b_i > 0` summing to 1 (within 1e-8). Default: equal risk, 1/N.
     method : {"ccd_improved", "ccd", "newton"}, default "ccd_improved"
     signs : (N,) array_like of ±1, optional
-        The sign pattern of the weights (long/short risk parity); default all +1 (long only).
+        The sign pattern of the root x (long/short risk parity); default all +1 (long only). The
+        returned weights :math:`x/\sum x` have this pattern, or its negative when :math:`\sum x < 0`.
     tol : float, default 1e-6
         Stop when the method's residual (``result.residuals``) is below ``tol``: improved CCD and
         Newton :math:`\max_i|x_i(Cx)_i - b_i|` (x in correlation units, after the rescaling for
@@ -351,10 +354,14 @@ def risk_parity(
     bb = bd.asarray(b, name="budgets")
     sb = bd.asarray(s, name="signs")
     if method == "newton":
-        w, errs, status, nfev, nfac = _newton(xp, Sb, bb, sb, tol, max_iter, callback)
+        x, errs, status, nfev, nfac = _newton(xp, Sb, bb, sb, tol, max_iter, callback)
     else:
-        w, errs, status = _ccd(xp, Sb, bb, sb, tol, max_iter, callback, original=(method == "ccd"))
+        x, errs, status = _ccd(xp, Sb, bb, sb, tol, max_iter, callback, original=(method == "ccd"))
         nfev = nfac = 0
+    # the sign check is on the root x itself: w = x / Σx flips every sign when the net exposure Σx < 0
+    # (s and -s give the same normalised portfolio)
+    root_signs = np.sign(np.asarray(to_numpy(x), dtype=np.float64)).astype(np.int64)
+    w = x / xp.sum(x)
     Sw = Sb @ w
     var = xp.vecdot(w, Sw)
     rc = w * Sw / var
@@ -363,7 +370,7 @@ def risk_parity(
     if not np.all(np.isfinite(w_host)) and status is RiskParityStatus.CONVERGED:  # pragma: no cover - guard
         status = RiskParityStatus.NONFINITE
     got_signs = np.sign(w_host).astype(np.int64)
-    if status is RiskParityStatus.CONVERGED and not np.array_equal(got_signs, s.astype(np.int64)):
+    if status is RiskParityStatus.CONVERGED and not np.array_equal(root_signs, s.astype(np.int64)):
         status = RiskParityStatus.WRONG_SIGN_PATTERN
     errs_arr = np.asarray(errs, dtype=np.float64)
     return RiskParityResult(
@@ -380,13 +387,9 @@ def _correlation(xp: Any, S: Any) -> tuple[Any, Any]:
     return C, sig
 
 
-def _normalise(xp: Any, w: Any) -> Any:
-    return w / xp.sum(w)
-
-
 def _ccd(xp: Any, S: Any, b: Any, s: Any, tol: float, max_iter: int, callback: Any, *,
          original: bool) -> tuple[Any, list, RiskParityStatus]:
-    """Original or improved CCD (see the module docstring); returns normalised weights."""
+    """Original or improved CCD (see the module docstring); returns the unnormalised root in Σ units."""
     errs: list[float] = []
     status = RiskParityStatus.MAX_ITER
     if original:
@@ -416,8 +419,7 @@ def _ccd(xp: Any, S: Any, b: Any, s: Any, tol: float, max_iter: int, callback: A
         if notify(callback, iteration=k, x=x, residual=err):
             status = RiskParityStatus.CALLBACK
             break
-    w = x if original else x / sig
-    return _normalise(xp, w), errs, status
+    return (x if original else x / sig), errs, status
 
 
 def _newton(xp: Any, S: Any, b: Any, s: Any, tol: float, max_iter: int,
@@ -461,7 +463,7 @@ def _newton(xp: Any, S: Any, b: Any, s: Any, tol: float, max_iter: int,
             status = RiskParityStatus.BREAKDOWN
             break
         x = x - step
-    return _normalise(xp, x / sig), errs, status, nfev, nfac
+    return x / sig, errs, status, nfev, nfac
 
 
 def _device(x: Any) -> Any:

@@ -232,3 +232,14 @@ def test_bad_input(kwargs, exc, match):
     args.update(kwargs)
     with pytest.raises(exc, match=match):
         risk_parity(**args)
+
+
+def test_negative_net_exposure_flips_the_pattern_not_the_status():
+    # all-short is the long-only root times -1: normalising to sum 1 gives the long-only weights
+    for m in METHODS:
+        long_ = risk_parity(COV5, method=m, tol=1e-10)
+        short = risk_parity(COV5, method=m, signs=-np.ones(5), tol=1e-10)
+        assert short.status is RiskParityStatus.CONVERGED and np.all(short.signs == 1)
+        np.testing.assert_allclose(short.weights, long_.weights, rtol=1e-8)
+    one = risk_parity(np.array([[0.04]]), signs=[-1.0])
+    assert one.status is RiskParityStatus.CONVERGED and float(np.asarray(one.weights)[0]) == 1.0
