@@ -57,8 +57,8 @@ How to choose and failure modes
 The improved CCD is the default: O(N²) per sweep, no factorisation, about 40 % fewer sweeps
 than the original CCD and a cheaper sweep (no volatility recomputation); each coordinate update
 needs only :math:`C_{ii} = 1`, so it also converges for a singular (positive semidefinite) C.
-The original CCD is the baseline (same O(N²) sweep, about twice the work per sweep, more
-sweeps). Newton converges quadratically near the root but costs an O(N³) solve per step and can
+The original CCD is the baseline (an O(N²) sweep too, but with a volatility reduction after every
+coordinate, and more sweeps). Newton converges quadratically near the root but costs an O(N³) solve per step and can
 jump to another sign pattern from a poor start (reported as ``WRONG_SIGN_PATTERN``); a singular
 Jacobian stops it with ``BREAKDOWN``. CCD never leaves the sign pattern: each update has the
 sign :math:`s_i` by construction.
