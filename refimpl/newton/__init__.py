@@ -11,6 +11,9 @@
 * :mod:`refimpl.newton.trust_region`: :func:`scaled_trust_region`, the affine-scaling trust region
   for bound-constrained nonlinear systems (STRSCNE / CoDoSol framework; the scalings of Ayanzadeh,
   Yazdanian & Shahamatnia 2019); test systems in :mod:`refimpl.newton.box_systems`.
+* :mod:`refimpl.newton.risk_parity`: :func:`risk_parity`, risk budgeting portfolios by the
+  improved CCD of Choi & Chen (2022), the original CCD (Griveau-Billion et al. 2013) and Newton
+  on Spinu's formulation.
 
 Objectives are given as callables ``fun, grad, hess`` or as a problem object (see
 :mod:`refimpl._oracle`, which also holds the test problems re-exported here).
@@ -35,6 +38,7 @@ from .filtered import FilteredNewtonResult, FilteredNewtonStatus, filtered_stoch
 from .lazy import lazy_newton
 from .box_systems import brown_almost_linear, chandrasekhar_h, chemical_equilibrium, powell_badly_scaled
 from .trust_region import TrustRegionResult, TrustRegionStatus, scaled_trust_region
+from .risk_parity import RiskParityResult, RiskParityStatus, risk_parity
 
 __all__ = [
     "CubicStepOverflow",
@@ -55,6 +59,9 @@ __all__ = [
     "damped_newton",
     "filtered_stochastic_newton",
     "lazy_newton",
+    "RiskParityResult",
+    "RiskParityStatus",
+    "risk_parity",
     "stepsize_from_regularization",
     # bound-constrained systems: affine-scaling trust region
     "TrustRegionResult",

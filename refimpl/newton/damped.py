@@ -40,6 +40,21 @@ Schedules (``schedule=``)
     backtracking from α = 1, halving until :math:`f(x_k - \alpha n_k) \le f(x_k) - c\,\alpha\, g_k^2`.
 ``"constant"``
     :math:`\alpha_k` = ``alpha``.
+``"super_universal"`` (gradient-regularised Newton; Doikov, Mishchenko & Nesterov 2024)
+    The baseline Hanzely et al. compare with: *Super-universal regularized Newton method*, SIAM J.
+    Optim. 34(1), 2024 (arXiv:2208.05888).
+    :math:`x^+ = x_k - (\nabla^2 f(x_k) + \lambda_k I)^{-1}\nabla f(x_k)` with
+    :math:`\lambda_k = H_k\|\nabla f(x_k)\|_2^{a}` (Euclidean norms, ``power`` = a; the paper's
+    theory takes a ∈ [2/3, 1], a = 2/3 and a = 1 being its two highlighted choices) and the adaptive
+    estimate :math:`H_k` (initial value ``M``): accept the trial point when
+    :math:`\langle\nabla f(x^+), x_k - x^+\rangle \ge \|\nabla f(x^+)\|_2^2/(4\lambda_k)`, then
+    :math:`H \leftarrow \max(H/4, 10^{-5})`; otherwise :math:`H \leftarrow 4H` and retry (at most
+    ``ls_max_iter`` trials, then ``LINE_SEARCH_FAILED``). Not of the form :math:`x - \alpha n`: each
+    trial factorises :math:`\nabla^2 f + \lambda I` (one Cholesky per trial, counted in
+    ``n_factor``); the result's ``step_sizes`` hold :math:`\|x_{k+1} - x_k\|_2` and ``reg`` holds
+    :math:`\lambda_k`. [V] the iteration and the acceptance test (the paper's adaptive search, also in
+    the authors' public ``doikov/super-newton`` code, whose factors 4, 1/4, floor 1e-5 we use);
+    [R] stopping after ``ls_max_iter`` rejected trials (the authors' code takes the last trial).
 
 Non-convex fallback: when the Cholesky factorisation fails or is numerically singular (smallest
 pivot² ≤ 1e-10·max|Hᵢᵢ|: the Hessian is not positive definite, outside the paper's theory, e.g.
@@ -74,10 +89,12 @@ from ._common import NewtonResult, NewtonStatus, setup
 
 __all__ = ["damped_newton", "stepsize_from_regularization"]
 
-SCHEDULES = ("rn", "grls", "gn", "un", "aicn", "armijo", "constant")
+SCHEDULES = ("rn", "grls", "gn", "un", "aicn", "armijo", "constant", "super_universal")
 _GOLD = (math.sqrt(5.0) - 1.0) / 2.0
 #: a Cholesky factor with min pivot² ≤ SINGULAR_RTOL · max|Hᵢᵢ| counts as singular (the fallback shifts H)
 SINGULAR_RTOL = 1e-10
+#: floor of the super-universal estimate H_k (as in Doikov's public code)
+SU_H_MIN = 1e-5
 
 
 @capabilities()
@@ -154,6 +171,7 @@ def damped_newton(
     gtol: float = 1e-8,
     max_iter: int = 1000,
     callback: Any = None,
+    power: float = 1.0,
 ) -> NewtonResult:
     r"""Damped Newton :math:`x_{k+1} = x_k - \alpha_k [\nabla^2 f(x_k)]^{-1}\nabla f(x_k)` with a stepsize schedule.
 
@@ -168,11 +186,12 @@ def damped_newton(
     grad, hess : callable
         ``grad(x) -> (d,)``, ``hess(x) -> (d, d)`` symmetric.
     x0 : (d,) array_like
-    schedule : {"rn", "grls", "gn", "un", "aicn", "armijo", "constant"}, default "grls"
+    schedule : {"rn", "grls", "gn", "un", "aicn", "armijo", "constant", "super_universal"}, default "grls"
     q : float, default 3
         RN's smoothness order, in [2, 4].
     M : float, default 1
-        RN's smoothness constant :math:`M_q`; AICN's self-concordance constant. > 0.
+        RN's smoothness constant :math:`M_q`; AICN's self-concordance constant; the initial
+        estimate :math:`H_0` of ``"super_universal"``. > 0.
     alpha : float, default 1
         The constant step size of ``"constant"``, in (0, 1].
     c : float, default 1e-4
@@ -184,18 +203,24 @@ def damped_newton(
     ls_tol : float, default 1e-4
         Golden-section tolerance on α (GN, GRLS).
     ls_max_iter : int, default 60
-        Trial cap per iteration (Armijo halvings, UN's θ increases) before ``LINE_SEARCH_FAILED``.
+        Trial cap per iteration (Armijo halvings, UN's θ increases, super-universal trials) before
+        ``LINE_SEARCH_FAILED``.
     gtol : float, default 1e-8
         Stop when :math:`\|\nabla f(x_k)\|_2 \le` ``gtol``.
     max_iter : int, default 1000
     callback : callable, optional
         Called once per iteration with ``iteration``, ``x``, ``fun``, ``grad_norm``, ``alpha``,
-        ``decrement`` (the Newton decrement :math:`g_k`); True stops with ``CALLBACK``.
+        ``decrement`` (the Newton decrement :math:`g_k`; both NaN for ``"super_universal"``, which
+        has neither) and ``reg`` (θ_k, or λ_k for ``"super_universal"``); True stops with ``CALLBACK``.
+    power : float, default 1
+        The exponent a of ``"super_universal"``'s :math:`\lambda_k = H_k\|\nabla f(x_k)\|^a`, in
+        (0, 1] (the paper's theory: [2/3, 1]).
 
     Returns
     -------
     NewtonResult
-        With ``step_sizes`` (α_k), ``reg`` (θ_k = 1/α_k − 1), ``shifts`` and ``n_shifts`` (the
+        With ``step_sizes`` (α_k; ‖x_{k+1} − x_k‖ for ``"super_universal"``), ``reg`` (θ_k =
+        1/α_k − 1; λ_k for ``"super_universal"``), ``shifts`` and ``n_shifts`` (the
         non-convex fallback), ``n_backtracks`` (rejected trials), counts (``n_factor`` counts
         every Cholesky attempt), ``grad_norms``, ``fun_values``.
 
@@ -203,7 +228,8 @@ def damped_newton(
     ------
     ValueError, TypeError
         Unknown ``schedule``, ``q`` outside [2, 4], non-positive ``M``/``theta0``, ``alpha``
-        outside (0, 1], ``c`` outside (0, 1), ``rho <= 1``, bad ``x0``, bad oracle outputs.
+        or ``power`` outside (0, 1], ``c`` outside (0, 1), ``rho <= 1``, bad ``x0``, bad oracle
+        outputs.
 
     Examples
     --------
@@ -225,13 +251,17 @@ def damped_newton(
     theta0 = v.check_positive(theta0, "theta0")
     ls_tol = v.check_in_range(ls_tol, "ls_tol", 0.0, 1.0)
     ls_max_iter = v.check_size(ls_max_iter, "ls_max_iter", low=1, limit=10**4, why="trials per iteration")
+    power = v.check_in_range(power, "power", 0.0, 1.0, high_inclusive=True)
     bd, x, oracle, gtol, max_iter = setup(fun, grad, hess, x0, gtol=gtol, max_iter=max_iter, callback=callback)
     opts = dict(schedule=schedule, q=q, M=M, alpha=alpha, c=c, rho=rho, theta0=theta0, ls_tol=ls_tol,
-                ls_max_iter=ls_max_iter)
+                ls_max_iter=ls_max_iter, power=power)
     x, status, hist, n_back = _damped_core(oracle, x, gtol=gtol, max_iter=max_iter, callback=callback, **opts)
-    gns, fs, steps, shifts = (np.asarray(h, dtype=float) for h in hist)
-    with np.errstate(divide="ignore"):
-        thetas = 1.0 / steps - 1.0 if steps.size else np.zeros(0)
+    gns, fs, steps, shifts, regs = (np.asarray(h, dtype=float) for h in hist)
+    if schedule == "super_universal":
+        thetas = regs
+    else:
+        with np.errstate(divide="ignore"):
+            thetas = 1.0 / steps - 1.0 if steps.size else np.zeros(0)
     return NewtonResult(
         status=status, x=bd.out(x), fun=float(fs[-1]) if fs.size else math.nan,
         grad_norm=float(gns[-1]) if gns.size else math.nan, n_iter=int(steps.size), **oracle.counts(),
@@ -297,16 +327,42 @@ def _golden(phi: Any, tol: float) -> tuple[float, float]:
     return (1.0, f1) if f1 <= fbest else (best, fbest)
 
 
+def _super_universal_step(oracle: Any, x: Any, f: float, g: Any, gn: float, H: Any, Hk: float, power: float,
+                          ls_max_iter: int) -> tuple[Any, float, Any, float, float, float, int] | None:
+    """One step of the super-universal Newton method (Doikov, Mishchenko & Nesterov 2024), adaptive H_k.
+
+    Returns ``(x⁺, f⁺, ∇f⁺, λ, H_next, τ, rejected trials)``, or None when ``ls_max_iter`` trials fail.
+    """
+    xp = oracle.xp
+    eye = xp.eye(H.shape[0], dtype=H.dtype, device=_device(H))
+    ga = gn**power
+    for trial in range(ls_max_iter):
+        lam = Hk * ga
+        L, tau = _factor(oracle, H + lam * eye)
+        h = -linalg.cho_solve(L, g)
+        xt = x + h
+        try:
+            ft, gt = oracle.value_and_gradient(xt)
+        except NonFiniteOracleValue:
+            ft, gt = math.inf, None
+        if gt is not None and float(-(gt @ h)) >= float(gt @ gt) / (4.0 * lam):
+            return xt, ft, gt, lam, max(Hk / 4.0, SU_H_MIN), tau, trial
+        Hk *= 4.0
+    return None
+
+
 def _damped_core(oracle: Any, x: Any, *, schedule: str, q: float, M: float, alpha: float, c: float, rho: float,
                  theta0: float, ls_tol: float, ls_max_iter: int, gtol: float, max_iter: int,
-                 callback: Any) -> tuple[Any, NewtonStatus, tuple[list, list, list, list], int]:
+                 callback: Any, power: float = 1.0) -> tuple[Any, NewtonStatus, tuple[list, ...], int]:
     """The damped Newton loop (see :func:`damped_newton`)."""
     xp = oracle.xp
     gns: list[float] = []
     fs: list[float] = []
     steps: list[float] = []
     shifts: list[float] = []
+    regs: list[float] = []
     n_back = 0
+    Hk = M  # super-universal: the adaptive estimate H_k
     theta_prev = theta0 * rho  # UN: theta_{0,0} = theta0
     status = NewtonStatus.MAX_ITER
     try:
@@ -321,6 +377,27 @@ def _damped_core(oracle: Any, x: Any, *, schedule: str, q: float, M: float, alph
             if k == max_iter:
                 break
             H = oracle.hessian(x)
+            if schedule == "super_universal":  # its own factorisations: one per trial of H + λI
+                out = _super_universal_step(oracle, x, f, g, gn, H, Hk, power, ls_max_iter)
+                if out is None:
+                    n_back += ls_max_iter
+                    status = NewtonStatus.LINE_SEARCH_FAILED
+                    break
+                x_new, f, g, lam, Hk, tau, n_rej = out
+                n_back += n_rej
+                step = float(xp.linalg.vector_norm(x_new - x))
+                x = x_new
+                gn = float(xp.linalg.vector_norm(g))
+                gns.append(gn)
+                fs.append(f)
+                steps.append(step)
+                shifts.append(tau)
+                regs.append(lam)
+                if notify(callback, iteration=k + 1, x=x, fun=f, grad_norm=gn, alpha=math.nan, decrement=math.nan,
+                          reg=lam):
+                    status = NewtonStatus.CALLBACK
+                    break
+                continue
             L, tau = _factor(oracle, H)  # one factorisation per iteration, reused below
             n = linalg.cho_solve(L, g)  # Newton direction n_k
             dec2 = float(g @ n)  # g_k^2 = ||∇f||*² (local dual norm)
@@ -409,9 +486,10 @@ def _damped_core(oracle: Any, x: Any, *, schedule: str, q: float, M: float, alph
             fs.append(f)
             steps.append(a)
             shifts.append(tau)
-            if notify(callback, iteration=k + 1, x=x, fun=f, grad_norm=gn, alpha=a, decrement=dec):
+            regs.append(1.0 / a - 1.0)
+            if notify(callback, iteration=k + 1, x=x, fun=f, grad_norm=gn, alpha=a, decrement=dec, reg=1.0 / a - 1.0):
                 status = NewtonStatus.CALLBACK
                 break
     except NonFiniteOracleValue:
         status = NewtonStatus.NONFINITE
-    return x, status, (gns, fs, steps, shifts), n_back
+    return x, status, (gns, fs, steps, shifts, regs), n_back

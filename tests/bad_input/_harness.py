@@ -672,11 +672,13 @@ def all_specs() -> dict[str, Spec]:
     import specs_eim
     import specs_gp
     import specs_newton
+    import specs_newton_rp
     import specs_newton_tr
     import specs_sampling
 
     out = {}
-    for mod in (specs_conformal, specs_gp, specs_eim, specs_backends, specs_newton, specs_newton_tr, specs_sampling):
+    for mod in (specs_conformal, specs_gp, specs_eim, specs_backends, specs_newton, specs_newton_tr, specs_newton_rp,
+                specs_sampling):
         out.update(mod.SPECS)
     return out
 
