@@ -271,4 +271,7 @@ def _gpr():
 @cases_for("gp.fixed_kernel_solve", primary="U", fields=("U", "rel_l2"))
 def _fks():
     yield Case("poisson1d", (_P, Call("gp.gphm_init_kernels", 1, Q=3, freq_scale=5.0)), {"n_test": 20},
-               tol=Tolerance.eps(1e8, why="dense least squares with cond ~1e6", scale=1.0), prop="the fixed-kernel ceiling")
+               tol=Tolerance.eps(1e4, 1e9, why="least squares through kernel Gram matrices jittered by 1e-6 "
+                                               "(cond ~1e9; torch and array_api_strict measured 2e-4 and 8e-4 "
+                                               "relative on U)", scale=1.0),
+               tags=("ill-conditioned",), prop="the fixed-kernel ceiling")
