@@ -85,7 +85,8 @@ def _greedy():
     yield Case("ill_conditioned", (ill,), {"stabilise": True}, tol=Tolerance.eps(1e3, 1e8, why="Vandermonde cond ~1e8",
                                                                                 scale=1.0),
                tags=("ill-conditioned",), prop="monomials: stabilised stopping at the pivot floor")
-    yield Case("complex", (S + 1j * S[::-1],), {"max_iter": 3}, tol=SEL, tags=("complex",), prop="complex snapshots")
+    yield Case("complex", (S + 0.3j * S**2,), {"max_iter": 4}, tol=SEL, tags=("complex",),
+               prop="complex snapshots (no symmetric near-ties: the argmax is decided by more than round-off)")
     yield Case("n1", (np.array([[2.0, -3.0, 1.0]]),), tol=SEL, tags=("n=1",), prop="one point: one step")
 
 
@@ -101,8 +102,15 @@ def _evaluate():
 
 @cases_for("eim.eim_evaluate_symmetric", primary="value")
 def _evaluate_sym():
-    G = Call("eim.eim_greedy", S @ S.T, max_iter=4)
-    yield Case("gram", (G, (S @ S.T)[:4, :4]), tol=SEL, prop="symmetric cross interpolation of a Gram matrix")
+    from refimpl.eim import eim_greedy
+
+    Gram = S @ S.T
+    P = np.asarray(eim_greedy(Gram, max_iter=4).points)
+    cond = float(np.linalg.cond(Gram[np.ix_(P, P)]))  # ~4e7: the Gram block at the magic points is solved
+    G = Call("eim.eim_greedy", Gram, max_iter=4)
+    yield Case("gram", (G, Gram[:4, :4]), tol=Tolerance.eps(64, cond, why="solves with the Gram block at the "
+                                                                         "magic points", scale=1.0),
+               tags=("ill-conditioned",), prop="symmetric cross interpolation of a Gram matrix")
 
 
 @cases_for("eim.eim_interpolate_newton", primary="value")

@@ -230,13 +230,13 @@ def _gpatt():
 
 
 # ---------------------------------------------------------------- GP-HM (PDE solver)
-_P = Call("gp.gphm_problem", "poisson_1d-x_time_sinx", n=24)
+_P = Call("gp.gphm_problem", "poisson_1d-single_sin", n=320)
 
 
 @cases_for("gp.gphm_problem", primary="n")
 def _gpp():
     """The authors' test problems on a small grid (the problem's grid and data)."""
-    yield Case("poisson1d", ("poisson_1d-x_time_sinx",), {"n": 24}, tol=Tolerance.exact("grid sizes"), prop="grid and parameters")
+    yield Case("poisson1d", ("poisson_1d-single_sin",), {"n": 320}, tol=Tolerance.exact("grid sizes"), prop="grid and parameters")
 
 
 @cases_for("gp.gphm_init_kernels", primary="0.freqs", fields=None)
@@ -248,7 +248,7 @@ def _gpi():
 @cases_for("gp.gphm_objective", primary="0")
 def _gpo():
     """𝒥 and its analytic gradient at a given U and kernels."""
-    U = np.sin(np.linspace(0, 3, 24))
+    U = np.sin(np.linspace(0, 3, 320))
     yield Case("poisson1d", (_P, U, Call("gp.gphm_init_kernels", 1, Q=3, freq_scale=5.0), 1.0, 1.0),
                tol=Tolerance.eps(1e6, why="Cholesky of a jittered kernel matrix (cond ~1e6)", scale=1.0),
                prop="objective and gradient")
@@ -271,4 +271,7 @@ def _gpr():
 @cases_for("gp.fixed_kernel_solve", primary="U", fields=("U", "rel_l2"))
 def _fks():
     yield Case("poisson1d", (_P, Call("gp.gphm_init_kernels", 1, Q=3, freq_scale=5.0)), {"n_test": 20},
-               tol=Tolerance.eps(1e8, why="dense least squares with cond ~1e6", scale=1.0), prop="the fixed-kernel ceiling")
+               tol=Tolerance.eps(1e4, 1e9, why="least squares through kernel Gram matrices jittered by 1e-6 "
+                                               "(cond ~1e9; torch and array_api_strict measured 2e-4 and 8e-4 "
+                                               "relative on U)", scale=1.0),
+               tags=("ill-conditioned",), prop="the fixed-kernel ceiling")
