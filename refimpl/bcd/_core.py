@@ -475,8 +475,7 @@ def _interpolate_step(t: float, f0: float, gtd: float, ft: float, t_prev: float 
 def _newton_update(problem: BCDProblem, *, block_size: int, c1: float = 1e-10, max_trials: int = 50) -> Callable:
     r"""Newton direction on the block, :math:`d = -(\nabla^2_{bb} f)^{-1}\nabla_b f`, with a
     backtracking Armijo line search (sufficient-decrease constant 1e-10, α₀ = 1, quadratic then
-    cubic interpolation). For problems with a non-smooth part the trial points are projected /
-    soft-thresholded and the test uses F."""
+    cubic interpolation). Smooth problems only (the driver checks)."""
     def step(ctx: BCDContext, b: np.ndarray) -> None:
         g = ctx.block_grad(b)
         ctx.n_hess += 1
@@ -486,10 +485,9 @@ def _newton_update(problem: BCDProblem, *, block_size: int, c1: float = 1e-10, m
         if gtd >= 0:  # not a descent direction (singular/indefinite fallback): use the gradient
             d, gtd = -g, -float(g @ g)
         f0 = ctx.value()
-        xb = ctx.x[b]
         t, t_prev, f_prev = 1.0, None, None
         for trial in range(max_trials):
-            delta = _prox(problem, xb + t * d, 0.0) - xb if problem.nonsmooth == "nonneg_l1" else t * d
+            delta = t * d
             ft, s = ctx.trial(b, delta)
             ctx.info["line_search_trials"] = ctx.info.get("line_search_trials", 0) + 1
             if ft <= f0 + c1 * t * gtd:
@@ -575,9 +573,9 @@ def minimize(problem: BCDProblem, *, rule: str = "gsl", blocks: str = "variable"
     Update rules (``update``): ``"gradient"`` :math:`x_b \leftarrow \mathrm{prox}(x_b - g_b/L_b)`
     (progress :math:`\|g_b\|^2/(2L_b)`); ``"matrix"`` :math:`x_b \leftarrow x_b - H_b^{-1} g_b`
     (Cholesky; the pseudo-inverse when :math:`H_b` is singular, counted in
-    ``info["pinv_fallbacks"]``; smooth problems only); ``"newton"`` the block Newton direction
+    ``info["pinv_fallbacks"]``); ``"newton"`` the block Newton direction (same fallback)
     with an Armijo backtracking line search (constant 1e-10, α₀ = 1, quadratic then cubic
-    interpolation); ``"lipschitz_approx"`` the gradient update with adaptive per-coordinate
+    interpolation); both for smooth problems only. ``"lipschitz_approx"`` the gradient update with adaptive per-coordinate
     estimates (start 1, doubled until the descent-lemma test holds, never decreased).
 
     Parameters
@@ -620,7 +618,7 @@ def minimize(problem: BCDProblem, *, rule: str = "gsl", blocks: str = "variable"
     ValueError
         Unknown rule/blocks/update/partition/norm; ``block_size`` outside [1, n]; ``max_iter``
         < 0; ``tol`` < 0; ``x0`` of the wrong shape, non-finite, or negative for a non-negative
-        problem; ``update="matrix"`` on a problem with a non-smooth part.
+        problem; ``update="matrix"`` or ``"newton"`` on a problem with a non-smooth part.
     TypeError
         ``problem`` is not a BCD problem; ``partition`` of the wrong type; ``callback`` not callable.
 
@@ -648,9 +646,10 @@ def minimize(problem: BCDProblem, *, rule: str = "gsl", blocks: str = "variable"
     if not isinstance(record_blocks, (bool, np.bool_)):
         raise TypeError(f"record_blocks must be True or False; got {type(record_blocks).__name__}")
     check_callback(callback)
-    if update == "matrix" and problem.nonsmooth is not None:
-        raise ValueError("update='matrix' needs a smooth problem (the block prox in the H_b metric is not "
-                         f"separable); this problem has nonsmooth={problem.nonsmooth!r}: use 'gradient' or 'newton'")
+    if update in ("matrix", "newton") and problem.nonsmooth is not None:
+        raise ValueError(f"update={update!r} needs a smooth problem (the block prox in a non-diagonal metric is not "
+                         f"separable); this problem has nonsmooth={problem.nonsmooth!r}: use 'gradient' or "
+                         "'lipschitz_approx' (proximal coordinate updates)")
     part = None
     if blocks == "fixed":
         if isinstance(partition, Partition):
