@@ -5,6 +5,7 @@ quadratics (label propagation), non-negative L1 least squares, Lasso and L1-logi
 """
 
 from refimpl.bcd._core import BCDResult, BCDStatus, minimize, register_partition, register_rule, register_update
+from refimpl.bcd.datasets import dataset_a, dataset_b, dataset_c, dataset_d, dataset_e, dataset_l1
 from refimpl.bcd.problems import (
     BCDProblem,
     Partition,
@@ -27,6 +28,12 @@ __all__ = [
     "register_update",
     "BCDProblem",
     "Partition",
+    "dataset_a",
+    "dataset_b",
+    "dataset_c",
+    "dataset_d",
+    "dataset_e",
+    "dataset_l1",
     "l1_logistic_problem",
     "lasso_problem",
     "least_squares_problem",
