@@ -5,6 +5,7 @@ quadratics (label propagation), non-negative L1 least squares, Lasso and L1-logi
 """
 
 from refimpl.bcd._core import BCDResult, BCDStatus, minimize, register_partition, register_rule, register_update
+from refimpl.bcd.l1 import L1Result, L1Status, l1_coordinate_descent
 from refimpl.bcd.datasets import dataset_a, dataset_b, dataset_c, dataset_d, dataset_e, dataset_l1
 from refimpl.bcd.problems import (
     BCDProblem,
@@ -22,6 +23,9 @@ from refimpl.bcd.problems import (
 __all__ = [
     "BCDResult",
     "BCDStatus",
+    "L1Result",
+    "L1Status",
+    "l1_coordinate_descent",
     "minimize",
     "register_partition",
     "register_rule",
