@@ -661,6 +661,12 @@ def minimize(problem: BCDProblem, *, rule: str = "gsl", blocks: str = "variable"
                          f"separable); this problem has nonsmooth={problem.nonsmooth!r}: use 'gradient' or "
                          "'lipschitz_approx' (proximal coordinate updates)")
     part = None
+    if isinstance(partition, Partition) or isinstance(partition, str):  # checked for both block kinds
+        if isinstance(partition, str) and partition not in _PARTITIONS:
+            raise ValueError(f"partition must be one of {', '.join(repr(s) for s in sorted(_PARTITIONS))} "
+                             f"or a Partition; got {partition!r}")
+    else:
+        raise TypeError(f"partition must be a str or a Partition; got {type(partition).__name__}")
     if blocks == "fixed":
         if isinstance(partition, Partition):
             if partition.n != problem.n:

@@ -147,13 +147,19 @@ def cd_epoch_weighted(X: np.ndarray, dw: np.ndarray, g: np.ndarray, q: np.ndarra
 # --------------------------------------------------------------------------------------------
 
 
-def _dense(A: Any) -> np.ndarray:
+def _dense(prob: Any) -> np.ndarray:
+    """The design as a Fortran-ordered dense array (cached on the problem: columns are contiguous)."""
+    cached = getattr(prob, "_fortran_design", None)
+    if cached is not None:
+        return cached
+    A = prob.A
     if sp.issparse(A):
         if A.shape[0] * A.shape[1] > DENSE_LIMIT:
             raise ValueError(f"problem's design must have m * n <= {DENSE_LIMIT:.0e} entries for the dense "
                              f"coordinate epochs; got {A.shape}")
         A = A.toarray()
-    return np.asfortranarray(A, dtype=np.float64)
+    prob._fortran_design = np.asfortranarray(A, dtype=np.float64)
+    return prob._fortran_design
 
 
 def _kkt(g: np.ndarray, w: np.ndarray, lam: float, positive: bool) -> float:
@@ -177,7 +183,7 @@ def _lasso_gap(X: np.ndarray, b: np.ndarray, r: np.ndarray, w: np.ndarray, lam: 
 
 
 def _solve_lasso(prob: LeastSquaresProblem, x: np.ndarray, tol: float, max_iter: int, callback: Any) -> L1Result:
-    X = _dense(prob.A)
+    X = _dense(prob)
     b = prob.b
     lam = prob.lam
     positive = prob.nonsmooth == "nonneg_l1"
@@ -216,7 +222,7 @@ def _solve_lasso(prob: LeastSquaresProblem, x: np.ndarray, tol: float, max_iter:
 
 
 def _solve_logistic(prob: LogisticProblem, x: np.ndarray, tol: float, max_iter: int, callback: Any) -> L1Result:
-    X = _dense(prob.A)
+    X = _dense(prob)
     y = prob.y
     lam = prob.lam
     w = x.copy()
