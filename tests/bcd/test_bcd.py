@@ -124,7 +124,7 @@ def test_partitions():
         np.testing.assert_array_equal(allidx, np.arange(11))
         assert [len(x) for x in part.blocks] == [3, 3, 3, 2]  # ragged last block (documented)
     srt = bcd.make_partition(prob, 3, "sort")
-    assert set(srt.blocks[0]) == set(np.argsort(-L)[:3])
+    assert set(srt.blocks[0]) == set(np.argsort(L)[:3])
     np.testing.assert_array_equal(bcd.make_partition(prob, 3, "order").blocks[1], [3, 4, 5])
 
 
