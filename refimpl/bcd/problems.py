@@ -250,6 +250,12 @@ class BCDProblem:
     def bound_matvec(self, vec: np.ndarray) -> np.ndarray:  # pragma: no cover
         raise NotImplementedError
 
+    def bound_columns(self, idx: np.ndarray, vals: np.ndarray) -> np.ndarray:
+        """:math:`H_{:, idx}\,v` (a product with a vector supported on ``idx``; default: dense)."""
+        vec = np.zeros(self.n)
+        vec[idx] = vals
+        return self.bound_matvec(vec)
+
     # -- shared -------------------------------------------------------------------------------
     def nonsmooth_value(self, x: np.ndarray) -> float:
         """:math:`g(x)`: 0, :math:`\\lambda\\|x\\|_1`, or :math:`\\lambda\\sum x_i` (+inf if some x_i < 0)."""
@@ -390,6 +396,12 @@ class LeastSquaresProblem(_LinearModel):
     def bound_matvec(self, vec: np.ndarray) -> np.ndarray:
         return self._matvec_T(np.asarray(self.A @ vec).ravel())
 
+    def bound_columns(self, idx: np.ndarray, vals: np.ndarray) -> np.ndarray:
+        G = self._gram_matrix()
+        if G is not None:
+            return G[:, idx] @ vals
+        return self._matvec_T(_combo(self.A, idx, vals))
+
 
 @capabilities(host_only=_HOST)
 class LogisticProblem(_LinearModel):
@@ -448,6 +460,12 @@ class LogisticProblem(_LinearModel):
 
     def bound_matvec(self, vec: np.ndarray) -> np.ndarray:
         return 0.25 * self._matvec_T(np.asarray(self.A @ vec).ravel())
+
+    def bound_columns(self, idx: np.ndarray, vals: np.ndarray) -> np.ndarray:
+        G = self._gram_matrix()
+        if G is not None:
+            return 0.25 * (G[:, idx] @ vals)
+        return 0.25 * self._matvec_T(_combo(self.A, idx, vals))
 
 
 @capabilities(host_only=_HOST)
@@ -591,6 +609,9 @@ class QuadraticProblem(BCDProblem):
 
     def bound_matvec(self, vec: np.ndarray) -> np.ndarray:
         return np.asarray(self.Q @ vec).ravel()
+
+    def bound_columns(self, idx: np.ndarray, vals: np.ndarray) -> np.ndarray:
+        return np.asarray(self.Q[:, idx] @ vals).ravel()
 
     def minimizer(self) -> np.ndarray:
         """:math:`Q^{-1}c` by a direct (sparse) solve (for tests and claims)."""
