@@ -374,12 +374,10 @@ def _iht_rule(problem: BCDProblem, tau: int, n_steps: int = 10) -> Callable:
 
     sqrtL = np.sqrt(problem.lipschitz())
     scaled = lambda w: problem.bound_matvec(w / sqrtL) / sqrtL  # noqa: E731
-    cache: dict[str, float] = {}
-
     def select(ctx: BCDContext) -> np.ndarray:
-        if "mu" not in cache:
-            cache["mu"] = 1.0 / _lambda_max_sym(scaled, problem.n)
-        mu = cache["mu"]
+        mu = getattr(problem, "_iht_mu", None)
+        if mu is None:  # cached on the problem: one eigenvalue problem per problem, not per run
+            mu = problem._iht_mu = 1.0 / _lambda_max_sym(scaled, problem.n)
         gs = _score_gradient(ctx) / sqrtL
         supp = top_scores(np.abs(gs), tau)
         vals = -gs[supp]
