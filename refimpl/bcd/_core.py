@@ -565,17 +565,17 @@ def minimize(problem: BCDProblem, *, rule: str = "gsl", blocks: str = "variable"
 
     Selection rules (``rule``), their score per block and cost per iteration:
 
-    ===========  ==========================================  ==========================================  =================
-    rule         fixed blocks (score, ``norm="l2"``)          variable blocks (τ largest of)              cost
-    ===========  ==========================================  ==========================================  =================
-    cyclic       blocks in turn                              a fresh random permutation, τ at a time     O(τ) + block ∇
-    random       uniform block                               τ uniform coordinates, no replacement       O(τ) + block ∇
-    lipschitz    :math:`P(b) \propto L_b`                    τ coordinates with :math:`P \propto L_i`    O(τ) + block ∇
-    gs           :math:`\|g_b\|^2`                           :math:`|g_i|`                               full ∇ + O(n)
-    gsl          :math:`\|g_b\|^2 / L_b`                     :math:`|g_i|/\sqrt{D_{ii}}`, D row sums     full ∇ + O(n)
-    gsd          :math:`\sum_{i\in b} g_i^2/(|b| L_i)`       :math:`|g_i|/\sqrt{L_i}`                    full ∇ + O(n)
-    gsq          :math:`g_b^\top H_b^{-1} g_b`               IHT on :math:`g^\top d + \frac12 d^\top Hd`  full ∇ + 10 Hv
-    ===========  ==========================================  ==========================================  =================
+    ===========  =======================================  =============================================  ================
+    rule         fixed blocks (score, ``norm="l2"``)      variable blocks (τ largest of)                 cost
+    ===========  =======================================  =============================================  ================
+    cyclic       blocks in turn                           a fresh random permutation, τ at a time        O(τ) + block ∇
+    random       uniform block                            τ uniform coordinates, no replacement          O(τ) + block ∇
+    lipschitz    :math:`P(b) \propto L_b`                 τ coordinates with :math:`P \propto L_i`       O(τ) + block ∇
+    gs           :math:`\|g_b\|^2`                        :math:`|g_i|`                                  full ∇ + O(n)
+    gsl          :math:`\|g_b\|^2 / L_b`                  :math:`|g_i|/\sqrt{D_{ii}}`, D row sums        full ∇ + O(n)
+    gsd          :math:`\sum_{i\in b} g_i^2/(|b| L_i)`    :math:`|g_i|/\sqrt{L_i}`                       full ∇ + O(n)
+    gsq          :math:`g_b^\top H_b^{-1} g_b`            IHT on :math:`g^\top d + \frac12 d^\top Hd`    full ∇ + 10 Hv
+    ===========  =======================================  =============================================  ================
 
     ``norm="l1"`` selects the authors' code's fixed-block variants: GS :math:`\sum_{i\in b}|g_i|`,
     GSL :math:`\sum_{i\in b}|g_i|/\sqrt{L_b}`, GSD :math:`\sum_{i\in b}|g_i|/\sqrt{L_i}` (variable
