@@ -15,7 +15,7 @@ the classical fast variant of the same proximal coordinate updates (Nutini, Lara
   for the non-negative problem).
 * **L1-logistic** (:math:`\sum_i\log(1 + e^{-y_i a_i^\top w}) + \lambda\|w\|_1`): proximal Newton
   (the newGLMNET scheme): a quadratic model with the logistic curvature, solved approximately by
-  coordinate epochs over a working set (the support plus at most max(10, |support|) of the worst
+  coordinate epochs over a working set (the support plus at most max(10, support size) of the worst
   KKT violators, so it grows geometrically), then an Armijo backtracking line
   search on F. Stops when the KKT violation
   :math:`\max_j \operatorname{dist}(-\nabla_j f, \lambda\partial|w_j|) \le` ``tol``.
