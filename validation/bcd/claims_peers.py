@@ -99,7 +99,7 @@ def p4_label_propagation(ctx: ClaimContext) -> Outcome:
     prob = dataset_d(side, side, rng=1)
     xs = prob.minimizer()
     res = minimize(prob, rule="gsq", blocks="variable", block_size=8, update="matrix", max_iter=20000,
-                   tol=1e-9 * float(np.abs(prob.c).max()))
+                   tol=1e-12 * float(np.abs(prob.c).max()))
     err = float(np.max(np.abs(res.x - xs)) / np.max(np.abs(xs)))
     return Outcome(measured=err, detail=f"{side}x{side} lattice, weight 1e5, {side} labelled nodes, {prob.n} unknowns; "
                                         f"GSQ-VB matrix updates, |b| = 8, {res.n_iter} iterations ({res.status.name})")
