@@ -861,3 +861,44 @@ def linear_gaussian_regression(n: int = 100, d: int = 2, *, seed: int = 0) -> Le
     prob.x0 = prob.theta0.copy()
     prob.state = state
     return prob
+
+
+# --------------------------------------------------------------------------------------------
+# loss terms from linear scores (appended for refimpl.bcd: coordinate methods keep the scores
+# z = Aw up to date and evaluate the loss from them; same overflow-free formulas as above)
+# --------------------------------------------------------------------------------------------
+
+
+def logistic_terms(z: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+    r"""Sum-form logistic loss terms from the scores :math:`z = Aw` (host NumPy), labels ±1.
+
+    Returns ``(loss, dz, hz)``: :math:`\sum_i \log(1 + e^{-y_i z_i})`, the derivative
+    :math:`-y \odot \sigma(-y \odot z)` and the second derivative :math:`\sigma(z)\sigma(-z)`, by
+    the overflow-free forms of :class:`LogisticRegression` (so :math:`\nabla f = A^\top dz`,
+    :math:`\nabla^2 f = A^\top \operatorname{diag}(hz) A`).
+    """
+    m = y * z
+    loss = float(np.sum(np.logaddexp(0.0, -m)))
+    dz = -y * np.exp(-np.logaddexp(0.0, m))
+    hz = np.exp(-np.logaddexp(0.0, z) - np.logaddexp(0.0, -z))
+    return loss, dz, hz
+
+
+def softmax_terms(Z: np.ndarray, labels: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+    r"""Sum-form multinomial (softmax) logistic loss from the scores :math:`Z = AW` (host NumPy).
+
+    ``Z`` is (m, K), ``labels`` (m,) integers in [0, K). Returns ``(loss, dZ, P)``:
+    :math:`\sum_i (\operatorname{logsumexp}(Z_{i,:}) - Z_{i, y_i})`, its derivative
+    :math:`P - Y` (``P`` the row-wise softmax, ``Y`` the one-hot labels) and ``P``
+    (the Hessian is :math:`\sum_i a_i a_i^\top \otimes (\operatorname{diag}(p_i) - p_i p_i^\top)`).
+    """
+    zmax = np.max(Z, axis=1, keepdims=True)
+    E = np.exp(Z - zmax)
+    s = np.sum(E, axis=1, keepdims=True)
+    lse = np.log(s)[:, 0] + zmax[:, 0]
+    rows = np.arange(Z.shape[0])
+    loss = float(np.sum(lse - Z[rows, labels]))
+    P = E / s
+    dZ = P.copy()
+    dZ[rows, labels] -= 1.0
+    return loss, dZ, P
