@@ -4,6 +4,7 @@ Problems (:mod:`refimpl.bcd.problems`): least squares, binary and multinomial lo
 quadratics (label propagation), non-negative L1 least squares, Lasso and L1-logistic.
 """
 
+from refimpl.bcd._core import BCDResult, BCDStatus, minimize, register_partition, register_rule, register_update
 from refimpl.bcd.problems import (
     BCDProblem,
     Partition,
@@ -18,6 +19,12 @@ from refimpl.bcd.problems import (
 )
 
 __all__ = [
+    "BCDResult",
+    "BCDStatus",
+    "minimize",
+    "register_partition",
+    "register_rule",
+    "register_update",
     "BCDProblem",
     "Partition",
     "l1_logistic_problem",
