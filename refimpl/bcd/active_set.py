@@ -486,3 +486,68 @@ def _active_set_core(problem: BCDProblem, *, update: str, selection: str, part: 
                            support_sizes=np.asarray(supp, dtype=np.int64), active_set_iter=int(last_change),
                            optimality=opt, n_iter=k, n_fev=n_fev, n_grad=n_grad, n_factor=n_factor,
                            update=update, selection=selection)
+
+
+# --------------------------------------------------------------------------------------------
+# plug-ins for refimpl.bcd.minimize: rule "gs_q" (fixed and variable), updates "pg", "tmp", "pn"
+# --------------------------------------------------------------------------------------------
+
+from ._core import register_rule, register_update  # noqa: E402
+
+
+def _need_nonneg(problem: Any, what: str) -> float:
+    if getattr(problem, "nonsmooth", None) != "nonneg_l1":
+        raise ValueError(f"{what} needs a non-negative L1 problem (refimpl.bcd.nonneg_l1_problem); got {problem!r:.80}")
+    return float(problem.lam)
+
+
+@register_rule("gs_q", blocks=("fixed", "variable"))
+def _gsq_rule(problem: Any, *, block_size: int, partition: Any, norm: str, rng: Any) -> Any:
+    lam = _need_nonneg(problem, "rule='gs_q'")
+    L = problem.lipschitz()
+    if partition is not None:
+        blocks = partition.blocks
+        Lb = np.array([problem.block_lipschitz(blk) for blk in blocks])
+        return lambda ctx: blocks[gsq_fixed_block(ctx.x, ctx.grad() + lam, blocks, Lb)]
+    return lambda ctx: gsq_variable_block(ctx.x, ctx.grad() + lam, L, block_size)
+
+
+@register_update("pg")
+def _pg_update(problem: Any, *, block_size: int) -> Any:
+    lam = _need_nonneg(problem, "update='pg'")
+
+    def step(ctx: Any, b: np.ndarray) -> None:
+        xb = ctx.x[b]
+        ctx.apply(b, np.maximum(xb + pg_step(xb, ctx.block_grad(b) + lam, problem.block_lipschitz(b)), 0.0) - xb)
+        ctx.record_factor()
+    return step
+
+
+@register_update("pn")
+def _pn_update(problem: Any, *, block_size: int) -> Any:
+    lam = _need_nonneg(problem, "update='pn'")
+
+    def step(ctx: Any, b: np.ndarray) -> None:
+        xb = ctx.x[b]
+        H = problem.block_bound(b)
+        ctx.record_factor()
+        ctx.apply(b, np.maximum(xb + pn_step(xb, ctx.block_grad(b) + lam, H), 0.0) - xb)
+    return step
+
+
+@register_update("tmp")
+def _tmp_update(problem: Any, *, block_size: int) -> Any:
+    lam = _need_nonneg(problem, "update='tmp'")
+    L = problem.lipschitz()
+
+    def step(ctx: Any, b: np.ndarray) -> None:
+        xb = ctx.x[b]
+        H = problem.block_bound(b)
+        ctx.record_factor()
+        delta, trials, ok = tmp_step(xb, ctx.block_grad(b) + lam, H, L[b])
+        ctx.n_fev += trials
+        if not ok:
+            ctx.info["line_search_failed"] = True
+            return
+        ctx.apply(b, np.maximum(xb + delta, 0.0) - xb)
+    return step

@@ -807,3 +807,91 @@ def _mp_core(g: _Graph, b: np.ndarray, x: np.ndarray, *, blocks: str, partition:
             status = MessagePassingStatus.CALLBACK
             break
     return x, status, fs, sizes, k
+
+
+# --------------------------------------------------------------------------------------------
+# plug-ins for refimpl.bcd.minimize (rules "red_black", "tree_partition", "greedy_tree",
+# "random_tree", "general"; update "tree"; partitions "red_black", "tree_partition")
+# --------------------------------------------------------------------------------------------
+
+from ._core import Partition, register_partition, register_rule, register_update  # noqa: E402
+
+_GRAPHS: dict[int, _Graph] = {}
+
+
+def _problem_graph(problem: Any) -> _Graph:
+    """The checked graph of a quadratic problem's Q (cached per problem object)."""
+    Q = getattr(problem, "Q", None)
+    if Q is None:
+        raise ValueError(f"problem must be a quadratic problem (refimpl.bcd.quadratic_problem) for the tree rules and "
+                         f"the 'tree' update; got {problem!r:.80}")
+    key = id(problem)
+    g = _GRAPHS.get(key)
+    if g is None or g.csr.shape != Q.shape:
+        g = _check_matrix(Q, "problem.Q")
+        if len(_GRAPHS) > 32:
+            _GRAPHS.clear()
+        _GRAPHS[key] = g
+    return g
+
+
+@register_partition("tree_partition")
+def _tree_partition_plugin(problem: Any, block_size: int, rng: Any) -> Partition:
+    g = _problem_graph(problem)
+    return Partition(blocks=_tree_partition(g, "lipschitz", getattr(problem, "grid", None)), n=g.n,
+                     kind="tree_partition")
+
+
+@register_partition("red_black")
+def _red_black_plugin(problem: Any, block_size: int, rng: Any) -> Partition:
+    g = _problem_graph(problem)
+    return Partition(blocks=_red_black(g, "auto"), n=g.n, kind="red_black")
+
+
+def _cycle_rule(make: Any) -> Any:
+    def factory(problem: Any, *, block_size: int, partition: Any, norm: str, rng: Any) -> Any:
+        blocks = make(_problem_graph(problem), problem)
+        return lambda ctx: blocks[ctx.k % len(blocks)]
+    return factory
+
+
+register_rule("tree_partition", blocks=("fixed", "variable"))(
+    _cycle_rule(lambda g, p: _tree_partition(g, "lipschitz", getattr(p, "grid", None))))
+register_rule("red_black", blocks=("fixed", "variable"))(_cycle_rule(lambda g, p: _red_black(g, "auto")))
+
+
+@register_rule("greedy_tree", blocks=("variable",))
+def _greedy_tree_rule(problem: Any, *, block_size: int, partition: Any, norm: str, rng: Any) -> Any:
+    g = _problem_graph(problem)
+    return lambda ctx: _greedy_tree(g, np.abs(ctx.grad()))
+
+
+@register_rule("random_tree", blocks=("variable",))
+def _random_tree_rule(problem: Any, *, block_size: int, partition: Any, norm: str, rng: Any) -> Any:
+    g = _problem_graph(problem)
+    return lambda ctx: np.flatnonzero(grow_forest_kernel(g.indptr, g.indices,
+                                                         ctx.rng.permutation(g.n).astype(np.int64), g.n))
+
+
+@register_rule("general", blocks=("variable",))
+def _general_rule(problem: Any, *, block_size: int, partition: Any, norm: str, rng: Any) -> Any:
+    k = max(1, int(math.floor(problem.n ** (1.0 / 3.0) + 1e-9)))
+
+    def select(ctx: Any) -> np.ndarray:
+        a = np.abs(ctx.grad())
+        return np.sort(np.argpartition(-a, k - 1)[:k]).astype(np.int64)
+    return select
+
+
+@register_update("tree")
+def _tree_update(problem: Any, *, block_size: int) -> Any:
+    g = _problem_graph(problem)
+    if getattr(problem, "nonsmooth", None) is not None:
+        raise ValueError("update='tree' needs a smooth quadratic problem; got a problem with a non-smooth part")
+
+    def step(ctx: Any, b: np.ndarray) -> None:
+        delta = _solve(g, np.asarray(b, dtype=np.int64), -np.asarray(ctx.block_grad(b), dtype=np.float64),
+                       name="the selected block")
+        ctx.record_factor()
+        ctx.apply(b, delta)
+    return step
