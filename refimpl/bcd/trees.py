@@ -670,7 +670,7 @@ def message_passing_bcd(
     b: Any,
     *,
     blocks: str = "greedy_tree",
-    order: str = "lipschitz",
+    order: str | None = None,
     grid: Any = None,
     x0: Any = None,
     max_iter: int = 500,
@@ -696,8 +696,9 @@ def message_passing_bcd(
         ``"red_black"``: cycle through :func:`tree_partition` / :func:`red_black_partition`
         (with ``order`` and, for tree partitions, ``grid``); ``"general"``: the
         :math:`\lfloor n^{1/3}\rfloor` coordinates of largest :math:`|\nabla_i f|`, solved densely.
-    order : str, default "lipschitz"
-        Passed to the partition (``"lipschitz"`` or ``"natural"``; red-black also ``"auto"``).
+    order : str, optional
+        Passed to the partition: ``"lipschitz"`` (the default for tree partitions) or
+        ``"natural"``; red-black also ``"auto"`` (its default).
     grid : (n, 2) integer array_like, optional
         Lattice coordinates for the comb tree partition (see :func:`tree_partition`).
     x0 : (n,) array_like, optional
@@ -740,6 +741,8 @@ def message_passing_bcd(
     if not isinstance(blocks, str):
         raise TypeError(f"blocks must be one of {', '.join(map(repr, BLOCK_STRATEGIES))}; got {type(blocks).__name__}")
     v.check_choice(blocks, "blocks", BLOCK_STRATEGIES)
+    if order is None:
+        order = "auto" if blocks == "red_black" else "lipschitz"
     order = _check_order(order, ("auto", "lipschitz", "natural") if blocks == "red_black" else ("lipschitz", "natural"))
     if x0 is not None:
         x0 = v.check_array(x0, "x0", ndim=1, real=True)
