@@ -2,12 +2,16 @@
 
 Problems (:mod:`refimpl.bcd.problems`): least squares, binary and multinomial logistic, sparse
 quadratics (label propagation), non-negative L1 least squares, Lasso and L1-logistic.
+The problem protocol :class:`refimpl.bcd.problems.BCDProblem`, the fixed-block type
+:class:`refimpl.bcd.problems.Partition` and the plug-in registries
+(:func:`refimpl.bcd._core.register_rule`, ``register_update``, ``register_partition``) live in
+their modules.
 """
 
-from refimpl.bcd._core import BCDResult, BCDStatus, minimize, register_partition, register_rule, register_update
+from refimpl.bcd._core import BCDResult, BCDStatus, minimize
+from refimpl.bcd.l1 import L1Result, L1Status, l1_coordinate_descent
+from refimpl.bcd.datasets import dataset_a, dataset_b, dataset_c, dataset_d, dataset_e, dataset_l1
 from refimpl.bcd.problems import (
-    BCDProblem,
-    Partition,
     l1_logistic_problem,
     lasso_problem,
     least_squares_problem,
@@ -33,12 +37,16 @@ from refimpl.bcd.trees import (
 __all__ = [
     "BCDResult",
     "BCDStatus",
+    "L1Result",
+    "L1Status",
+    "l1_coordinate_descent",
     "minimize",
-    "register_partition",
-    "register_rule",
-    "register_update",
-    "BCDProblem",
-    "Partition",
+    "dataset_a",
+    "dataset_b",
+    "dataset_c",
+    "dataset_d",
+    "dataset_e",
+    "dataset_l1",
     "l1_logistic_problem",
     "lasso_problem",
     "least_squares_problem",

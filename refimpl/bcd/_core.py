@@ -364,23 +364,33 @@ def _hard_threshold(d: np.ndarray, tau: int) -> np.ndarray:
 
 def _iht_rule(problem: BCDProblem, tau: int, n_steps: int = 10) -> Callable:
     r"""GSQ-VB by iterative hard thresholding (authors' code): approximately minimise the quadratic
-    model :math:`g^\top d + \frac12 d^\top H d` over τ-sparse d,
-    :math:`d \leftarrow \mathrm{HT}_\tau(d - \mu(g + Hd))`, :math:`\mu = 1/\lambda_{\max}(H)`,
-    ≤ 10 steps; the block is the support of d (filled up by the GSD-VB order if shorter)."""
+    model :math:`g^\top d + \frac12 d^\top H d` over τ-sparse d. Done in the scaled variable
+    :math:`u = D^{1/2} d`, :math:`D = \operatorname{diag}(L_i)`:
+    :math:`u \leftarrow \mathrm{HT}_\tau(u - \mu(D^{-1/2}g + D^{-1/2} H D^{-1/2} u))`,
+    :math:`\mu = 1/\lambda_{\max}(D^{-1/2} H D^{-1/2})`, from :math:`u = -D^{-1/2} g` (whose
+    hard threshold is the GSD-VB block), ≤ 10 steps; the block is the support of u (filled up in
+    the GSD-VB order if shorter)."""
+    from refimpl.bcd.problems import _lambda_max_sym
+
+    sqrtL = np.sqrt(problem.lipschitz())
+    scaled = lambda w: problem.bound_matvec(w / sqrtL) / sqrtL  # noqa: E731
+    cache: dict[str, float] = {}
+
     def select(ctx: BCDContext) -> np.ndarray:
-        g = _score_gradient(ctx)
-        L = ctx.L
-        mu = 1.0 / problem.bound_norm()
-        gsd = np.abs(g) / np.sqrt(L)
-        d = _hard_threshold(-g / L, tau)  # start: the separable-bound step on the GSD-VB block
+        if "mu" not in cache:
+            cache["mu"] = 1.0 / _lambda_max_sym(scaled, problem.n)
+        mu = cache["mu"]
+        gs = _score_gradient(ctx) / sqrtL
+        u = _hard_threshold(-gs, tau)
         for _ in range(n_steps):
-            d_new = _hard_threshold(d - mu * (g + problem.bound_matvec(d)), tau)
-            if np.array_equal(d_new, d):
+            u_new = _hard_threshold(u - mu * (gs + scaled(u)), tau)
+            same = np.array_equal(u_new != 0, u != 0)
+            u = u_new
+            if same:
                 break
-            d = d_new
-        supp = np.flatnonzero(d != 0)
+        supp = np.flatnonzero(u != 0)
         if supp.shape[0] < tau:
-            rest = gsd.copy()
+            rest = np.abs(gs)
             rest[supp] = -np.inf
             supp = np.concatenate([supp, top_scores(rest, tau - supp.shape[0])])
         return np.sort(supp).astype(np.int64)
@@ -651,6 +661,12 @@ def minimize(problem: BCDProblem, *, rule: str = "gsl", blocks: str = "variable"
                          f"separable); this problem has nonsmooth={problem.nonsmooth!r}: use 'gradient' or "
                          "'lipschitz_approx' (proximal coordinate updates)")
     part = None
+    if isinstance(partition, Partition) or isinstance(partition, str):  # checked for both block kinds
+        if isinstance(partition, str) and partition not in _PARTITIONS:
+            raise ValueError(f"partition must be one of {', '.join(repr(s) for s in sorted(_PARTITIONS))} "
+                             f"or a Partition; got {partition!r}")
+    else:
+        raise TypeError(f"partition must be a str or a Partition; got {type(partition).__name__}")
     if blocks == "fixed":
         if isinstance(partition, Partition):
             if partition.n != problem.n:

@@ -668,6 +668,7 @@ def warm_up(specs: dict[str, Spec], backend: str) -> None:
 def all_specs() -> dict[str, Spec]:
     """Every family's ``SPECS``, merged."""
     import specs_backends
+    import specs_bcd
     import specs_conformal
     import specs_eim
     import specs_gp
@@ -675,7 +676,7 @@ def all_specs() -> dict[str, Spec]:
     import specs_sampling
 
     out = {}
-    for mod in (specs_conformal, specs_gp, specs_eim, specs_backends, specs_newton, specs_sampling):
+    for mod in (specs_conformal, specs_gp, specs_eim, specs_backends, specs_newton, specs_sampling, specs_bcd):
         out.update(mod.SPECS)
     return out
 
