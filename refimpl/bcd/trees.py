@@ -117,16 +117,16 @@ def forest_solve_kernel(indptr: np.ndarray, indices: np.ndarray, data: np.ndarra
     graph has a cycle (through local node ``where``; ``x`` is all zeros), 2 a pivot ``d <= 0`` at
     local node ``where`` (A[block, block] is not positive definite).
     """
-    m = block.shape[0]
-    n = diag.shape[0]
-    local = np.full(n, -1, dtype=np.int64)
-    for k in range(m):
-        local[block[k]] = k
-    parent = np.full(m, -1, dtype=np.int64)
-    off = np.zeros(m, dtype=np.float64)
-    order = np.zeros(m, dtype=np.int64)
-    seen = np.zeros(m, dtype=np.bool_)
-    x = np.zeros(m, dtype=np.float64)
+    # plain Python lists and floats (IEEE doubles): the same operations as the Numba twin, and much
+    # faster than indexing NumPy scalars one by one
+    indptr, indices, data, diag = indptr.tolist(), indices.tolist(), data.tolist(), diag.tolist()
+    block, rhs = block.tolist(), rhs.tolist()
+    m = len(block)
+    local = dict(zip(block, range(m)))
+    parent = [-1] * m
+    off = [0.0] * m
+    order = [0] * m
+    seen = [False] * m
     head = 0
     tail = 0
     for s in range(m):  # breadth-first search from every unseen node: the roots
@@ -140,30 +140,28 @@ def forest_solve_kernel(indptr: np.ndarray, indices: np.ndarray, data: np.ndarra
             head += 1
             gi = block[i]
             for q in range(indptr[gi], indptr[gi + 1]):
-                j = local[indices[q]]
+                j = local.get(indices[q], -1)
                 if j < 0 or j == i or j == parent[i]:
                     continue
                 if seen[j]:  # an edge that is neither down to a new child nor back to the parent
-                    return x, 1, i
+                    return np.zeros(m), 1, i
                 seen[j] = True
                 parent[j] = i
                 off[j] = data[q]
                 order[tail] = j
                 tail += 1
-    d = np.zeros(m, dtype=np.float64)
-    r = np.zeros(m, dtype=np.float64)
-    for k in range(m):
-        d[k] = diag[block[k]]
-        r[k] = rhs[k]
+    d = [diag[gi] for gi in block]
+    r = list(rhs)
     for k in range(m - 1, -1, -1):  # leaves to roots: eliminate node i into its parent
         i = order[k]
         if not d[i] > 0.0:
-            return x, 2, i
+            return np.zeros(m), 2, i
         p = parent[i]
         if p >= 0:
             w = off[i] / d[i]
             d[p] -= w * off[i]
             r[p] -= w * r[i]
+    x = [0.0] * m
     for k in range(m):  # roots to leaves: back substitution
         i = order[k]
         p = parent[i]
@@ -171,7 +169,7 @@ def forest_solve_kernel(indptr: np.ndarray, indices: np.ndarray, data: np.ndarra
             x[i] = (r[i] - off[i] * x[p]) / d[i]
         else:
             x[i] = r[i] / d[i]
-    return x, 0, -1
+    return np.array(x, dtype=np.float64), 0, -1
 
 
 @leaf_kernel("bcd.grow_forest")
@@ -181,13 +179,12 @@ def grow_forest_kernel(indptr: np.ndarray, indices: np.ndarray, order: np.ndarra
     ``(indptr, indices)`` is the CSR pattern of the off-diagonal entries of A (n nodes). Returns
     the boolean mask (length n) of the kept nodes: the greedy maximal forest in that order.
     """
-    uf = np.full(n, -1, dtype=np.int64)  # union-find parent; -1: not in the forest
-    stamp = np.full(n, -1, dtype=np.int64)
-    roots = np.zeros(n, dtype=np.int64)
+    indptr, indices = indptr.tolist(), indices.tolist()
+    uf = [-1] * n  # union-find parent; -1: not in the forest
+    stamp = [-1] * n
     kept = np.zeros(n, dtype=np.bool_)
-    for t in range(order.shape[0]):
-        i = order[t]
-        nr = 0
+    for t, i in enumerate(order.tolist()):
+        roots = []
         ok = True
         for q in range(indptr[i], indptr[i + 1]):
             j = indices[q]
@@ -201,14 +198,13 @@ def grow_forest_kernel(indptr: np.ndarray, indices: np.ndarray, order: np.ndarra
                 ok = False
                 break
             stamp[rj] = t
-            roots[nr] = rj
-            nr += 1
+            roots.append(rj)
         if not ok:
             continue
         uf[i] = i
         kept[i] = True
-        for k in range(nr):
-            uf[roots[k]] = i
+        for rj in roots:
+            uf[rj] = i
     return kept
 
 

@@ -1,1 +1,3 @@
-"""Validation claims of the bcd family: none yet."""
+"""Validation claims of the bcd family."""
+
+from . import claims_active_set, claims_trees  # noqa: F401
