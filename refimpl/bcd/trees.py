@@ -35,20 +35,18 @@ cycle.
 
 Blocks whose induced graph is a forest
 --------------------------------------
-==========================  ========================================================================
-:func:`red_black_partition` independent sets (``A_bb`` diagonal): a 2-colouring by breadth-first
-                            search when the graph is bipartite (a lattice's checkerboard), else the
-                            greedy colouring in decreasing :math:`L_i = A_{ii}` order (or index order)
-                            with the least-used admissible colour, as the authors' code does
-:func:`tree_partition`      a few forests covering every node once: lattice "combs" from grid
-                            coordinates, or greedy forests (each node, in decreasing :math:`L_i` or
-                            index order, joins the first forest in which it closes no cycle)
-:func:`greedy_tree_block`   variable block: scan by decreasing score (:math:`|\nabla_i f|`), keep node i
-                            when its already-kept neighbours lie in distinct trees (union-find)
-:func:`random_tree_block`   the same scan in a random order
-``"general"`` baseline      in :func:`message_passing_bcd`: the Gauss-Southwell block of size
-                            :math:`\lfloor n^{1/3} \rfloor` solved densely (the same :math:`O(n)` cost)
-==========================  ========================================================================
+* :func:`red_black_partition`: independent sets (``A_bb`` diagonal): a 2-colouring by
+  breadth-first search when the graph is bipartite (a lattice's checkerboard), else the greedy
+  colouring in decreasing :math:`L_i = A_{ii}` order (or index order) with the least-used
+  admissible colour, as the authors' code does;
+* :func:`tree_partition`: a few forests covering every node once: lattice "combs" from grid
+  coordinates, or greedy forests (each node, in decreasing :math:`L_i` or index order, joins the
+  first forest in which it closes no cycle);
+* :func:`greedy_tree_block`: variable block: scan by decreasing score (:math:`|\nabla_i f|`), keep
+  node i when its already-kept neighbours lie in distinct trees (union-find);
+* :func:`random_tree_block`: the same scan in a random order;
+* the ``"general"`` baseline of :func:`message_passing_bcd`: the Gauss-Southwell block of size
+  :math:`\lfloor n^{1/3} \rfloor` solved densely (the same :math:`O(n)` cost).
 
 :func:`message_passing_bcd` runs block coordinate descent with exact block updates on any of these
 strategies (the experiment of Fig. 6).
@@ -331,14 +329,14 @@ def forest_solve(A: Any, rhs: Any, block: Any = None) -> Any:
     A : (n, n) SciPy sparse matrix or array_like
         Symmetric; :math:`A_{\mathcal b\mathcal b}` positive definite. Zero off-diagonal entries are
         not edges.
-    rhs : (|b|,) array_like
-        Right-hand side, ordered like ``block``.
-    block : (|b|,) integer array_like, optional
+    rhs : (m,) array_like
+        Right-hand side, ordered like ``block`` (m = its length).
+    block : (m,) integer array_like, optional
         Distinct indices in ``[0, n)``; all of them by default.
 
     Returns
     -------
-    (|b|,) array
+    (m,) array
         :math:`x_{\mathcal b}`, in the caller's array library (float64).
 
     Raises
