@@ -617,9 +617,10 @@ def random_tree_block(A: Any, *, rng: Any = None) -> Any:
 class MessagePassingStatus(StatusEnum):
     """Why :func:`message_passing_bcd` stopped (the value is the message)."""
 
-    __failures__ = ("MAX_ITER", "NONFINITE")
+    __failures__ = ("MAX_ITER", "NONFINITE", "BREAKDOWN")
     CONVERGED = "converged: the gradient's max-norm is at or below gtol"
     MAX_ITER = "stopped: reached max_iter before the gradient's max-norm fell to gtol"
+    BREAKDOWN = "breakdown: a block matrix A_bb is not positive definite (a pivot <= 0), so A is not SPD"
     NONFINITE = "stopped: the iterate or objective became NaN or infinite"
     CALLBACK = "stopped: the callback asked to stop"
 
@@ -712,11 +713,12 @@ def message_passing_bcd(
     MessagePassingResult
         ``x``, ``fun``, ``f_history``, ``block_sizes``, counts, ``status``.
 
+        A block matrix that is not positive definite (A not SPD) stops with status ``BREAKDOWN``.
+
     Raises
     ------
     ValueError
-        Bad A, b or x0; unknown ``blocks``/``order``; a block whose matrix is not positive
-        definite (A not SPD).
+        Bad A, b or x0 (A not square, symmetric and finite); unknown ``blocks``/``order``.
 
     Examples
     --------
@@ -792,9 +794,20 @@ def _mp_core(g: _Graph, b: np.ndarray, x: np.ndarray, *, blocks: str, partition:
         else:
             blk = partition[k % len(partition)]
         if blocks == "general":
-            delta = np.linalg.solve(A[blk][:, blk].toarray(), -grad[blk])
+            Abb = A[blk][:, blk].toarray()
+            try:
+                delta = np.linalg.solve(Abb, -grad[blk])
+            except np.linalg.LinAlgError:
+                status = MessagePassingStatus.BREAKDOWN
+                break
+            if not float(delta @ (Abb @ delta)) > 0.0:
+                status = MessagePassingStatus.BREAKDOWN
+                break
         else:
-            delta = _solve(g, blk, -grad[blk], name="the selected block")
+            delta, code, _ = forest_solve_kernel(g.indptr, g.indices, g.data, g.diag, blk, -grad[blk])
+            if code != 0:  # blocks from the strategies are forests: only a pivot <= 0 can occur here
+                status = MessagePassingStatus.BREAKDOWN
+                break
         x[blk] += delta
         grad = A @ x - b
         fs.append(0.5 * float(x @ (grad - b)))
@@ -813,7 +826,9 @@ def _mp_core(g: _Graph, b: np.ndarray, x: np.ndarray, *, blocks: str, partition:
 
 from ._core import Partition, register_partition, register_rule, register_update  # noqa: E402
 
-_GRAPHS: dict[int, _Graph] = {}
+import weakref  # noqa: E402
+
+_GRAPHS: "weakref.WeakKeyDictionary[Any, _Graph]" = weakref.WeakKeyDictionary()
 
 
 def _problem_graph(problem: Any) -> _Graph:
@@ -822,13 +837,13 @@ def _problem_graph(problem: Any) -> _Graph:
     if Q is None:
         raise ValueError(f"problem must be a quadratic problem (refimpl.bcd.quadratic_problem) for the tree rules and "
                          f"the 'tree' update; got {problem!r:.80}")
-    key = id(problem)
-    g = _GRAPHS.get(key)
-    if g is None or g.csr.shape != Q.shape:
+    try:
+        g = _GRAPHS.get(problem)
+    except TypeError:  # an object that cannot be weakly referenced: no cache
+        return _check_matrix(Q, "problem.Q")
+    if g is None:
         g = _check_matrix(Q, "problem.Q")
-        if len(_GRAPHS) > 32:
-            _GRAPHS.clear()
-        _GRAPHS[key] = g
+        _GRAPHS[problem] = g
     return g
 
 

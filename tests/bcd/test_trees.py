@@ -286,7 +286,7 @@ def test_backend_agreement_message_passing(backend):
 
 
 @pytest.mark.parametrize("blocks, kw", [("greedy_tree", {}), ("random_tree", {}), ("tree_partition", {}),
-                                        ("tree_partition", {"grid": True}), ("red_black", {}), ("general", {})])
+                                        ("tree_partition", {"grid": True}), ("red_black", {})])
 def test_message_passing_converges_to_the_dense_solution(blocks, kw):
     A, b, grid = lattice_problem(8, 6, np.random.default_rng(1), weight=1.0)
     if kw.get("grid"):
@@ -338,3 +338,16 @@ def test_tree_update_rejects_a_cyclic_block():
     A = A + sp.eye(A.shape[0])
     with pytest.raises(ValueError, match="forest"):
         minimize(quadratic_problem(A, b), rule="gs", blocks="variable", block_size=16, update="tree", max_iter=2)
+
+
+def test_indefinite_matrix_stops_with_breakdown():
+    A = np.array([[1.0, 2.0, 0.0], [2.0, 1.0, 0.5], [0.0, 0.5, 1.0]])  # a path, not positive definite
+    res = message_passing_bcd(A, [1.0, 0.0, 1.0], blocks="greedy_tree", max_iter=20)
+    assert res.status is MessagePassingStatus.BREAKDOWN and not res.success
+
+
+def test_general_blocks_are_gauss_southwell_of_size_cube_root():
+    A, b, _ = lattice_problem(8, 6, np.random.default_rng(1), weight=1.0)
+    res = message_passing_bcd(A, b, blocks="general", max_iter=30)
+    assert np.all(res.block_sizes == int(np.floor(A.shape[0] ** (1 / 3) + 1e-9)))
+    assert np.all(np.diff(res.f_history) < 0)

@@ -106,7 +106,7 @@ def as1_identification(ctx: ClaimContext) -> Outcome:
         "PG tail ratio (|b|=100)": Target.at_least(0.8),
     },
     source="design",
-    seconds=(0.5, 1.0),
+    seconds=(1.0, 10.0),
 )
 def as2_superlinear(ctx: ClaimContext) -> Outcome:
     prob, x_star, f_star, kkt, (m, p, lam), K, taus, runs = _runs(ctx)

@@ -68,7 +68,7 @@ def _plot(ctx, name, panels, note):
     reference="Nutini, Laradji & Schmidt 2022, §5 (Gaussian elimination on a forest has no fill-in; exact updates)",
     target=Target.at_most(1e-10, label="max ‖x_forest − x_dense‖∞ / ‖x_dense‖∞ over the blocks"),
     source="identity",
-    seconds=(1.0, 3.0),
+    seconds=(1.0, 2.0),
 )
 def mp1_exact(ctx: ClaimContext) -> Outcome:
     prob, side, grid = _lattice_d(ctx.quick)
@@ -103,7 +103,7 @@ def mp1_exact(ctx: ClaimContext) -> Outcome:
         "gap(General) / max gap(others)": Target.at_least(1.0, label="at the last iteration"),
     },
     source="authors-code",
-    seconds=(2.5, 40.0),
+    seconds=(4.0, 25.0),
 )
 def mp2_fig6_lattice(ctx: ClaimContext) -> Outcome:
     prob, side, grid = _lattice_d(ctx.quick)
@@ -138,7 +138,7 @@ def mp2_fig6_lattice(ctx: ClaimContext) -> Outcome:
         "gap(General) / max gap(others)": Target.at_least(1.0),
     },
     source="authors-code",
-    seconds=(4.0, 60.0),
+    seconds=(5.0, 30.0),
 )
 def mp3_fig6_graph(ctx: ClaimContext) -> Outcome:
     n_pts, n_lab, K = (300, 15, 200) if ctx.quick else (1000, 50, 500)
