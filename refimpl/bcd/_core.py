@@ -381,18 +381,23 @@ def _iht_rule(problem: BCDProblem, tau: int, n_steps: int = 10) -> Callable:
             cache["mu"] = 1.0 / _lambda_max_sym(scaled, problem.n)
         mu = cache["mu"]
         gs = _score_gradient(ctx) / sqrtL
-        u = _hard_threshold(-gs, tau)
+        supp = top_scores(np.abs(gs), tau)
+        vals = -gs[supp]
         for _ in range(n_steps):
-            u_new = _hard_threshold(u - mu * (gs + scaled(u)), tau)
-            same = np.array_equal(u_new != 0, u != 0)
-            u = u_new
+            # D^{-1/2} H D^{-1/2} u for a τ-sparse u: τ columns of the bound
+            Hu = problem.bound_columns(supp, vals / sqrtL[supp]) / sqrtL
+            step = -mu * (gs + Hu)
+            step[supp] += vals
+            new = top_scores(np.abs(step), tau)
+            same = np.array_equal(new, supp)
+            supp, vals = new, step[new]
             if same:
                 break
-        supp = np.flatnonzero(u != 0)
-        if supp.shape[0] < tau:
+        keep = vals != 0
+        if not np.all(keep):  # a zero entry: fill up in the GSD-VB order
             rest = np.abs(gs)
-            rest[supp] = -np.inf
-            supp = np.concatenate([supp, top_scores(rest, tau - supp.shape[0])])
+            rest[supp[keep]] = -np.inf
+            supp = np.concatenate([supp[keep], top_scores(rest, tau - int(keep.sum()))])
         return np.sort(supp).astype(np.int64)
     return select
 

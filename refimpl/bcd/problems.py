@@ -121,11 +121,37 @@ def _check_lam(lam: Any) -> float:
     return v.check_positive(lam, "lam", strict=False)
 
 
+_TINY = float(np.finfo(np.float64).tiny)
+
+
 def _columns(A: Any, b: np.ndarray) -> np.ndarray:
-    """Dense ``A[:, b]``."""
+    """Dense ``A[:, b]`` (CSC: straight from ``indptr``/``indices``, without SciPy's fancy indexing)."""
     if sp.issparse(A):
-        return A[:, b].toarray()
+        out = np.zeros((A.shape[0], len(b)))
+        ip, ix, dat = A.indptr, A.indices, A.data
+        for k, j in enumerate(b):
+            out[ix[ip[j]:ip[j + 1]], k] = dat[ip[j]:ip[j + 1]]
+        return out
     return A[:, b]
+
+
+def _combo(A: Any, b: np.ndarray, delta: np.ndarray) -> np.ndarray:
+    """:math:`A_b \delta` (m,)."""
+    if sp.issparse(A):
+        out = np.zeros(A.shape[0])
+        ip, ix, dat = A.indptr, A.indices, A.data
+        for j, d in zip(b, delta):
+            out[ix[ip[j]:ip[j + 1]]] += d * dat[ip[j]:ip[j + 1]]
+        return out
+    return A[:, b] @ delta
+
+
+def _tdot(A: Any, b: np.ndarray, r: np.ndarray) -> np.ndarray:
+    """:math:`A_b^\top r` (|b|,)."""
+    if sp.issparse(A):
+        ip, ix, dat = A.indptr, A.indices, A.data
+        return np.array([dat[ip[j]:ip[j + 1]] @ r[ix[ip[j]:ip[j + 1]]] for j in b])
+    return A[:, b].T @ r
 
 
 def _abs_gram_row_sums(A: Any, chunk: int = 512) -> np.ndarray:
@@ -224,6 +250,12 @@ class BCDProblem:
     def bound_matvec(self, vec: np.ndarray) -> np.ndarray:  # pragma: no cover
         raise NotImplementedError
 
+    def bound_columns(self, idx: np.ndarray, vals: np.ndarray) -> np.ndarray:
+        """:math:`H_{:, idx}\,v` (a product with a vector supported on ``idx``; default: dense)."""
+        vec = np.zeros(self.n)
+        vec[idx] = vals
+        return self.bound_matvec(vec)
+
     # -- shared -------------------------------------------------------------------------------
     def nonsmooth_value(self, x: np.ndarray) -> float:
         """:math:`g(x)`: 0, :math:`\\lambda\\|x\\|_1`, or :math:`\\lambda\\sum x_i` (+inf if some x_i < 0)."""
@@ -246,7 +278,7 @@ class BCDProblem:
         column gets the smallest positive float so that 1/L stays finite)."""
         if self._L is None:
             L = np.asarray(self._lipschitz(), dtype=np.float64)
-            self._L = np.where(L > 0, L, np.finfo(np.float64).tiny)
+            self._L = np.where(L > 0, L, _TINY)
         return self._L
 
     def block_lipschitz(self, b: np.ndarray) -> float:
@@ -255,12 +287,12 @@ class BCDProblem:
         if b.size == 1:
             return float(self.lipschitz()[b[0]])
         H = self.block_bound(b)
-        return max(float(scipy.linalg.eigvalsh(H)[-1]), float(np.finfo(np.float64).tiny))
+        return max(float(np.linalg.eigvalsh(H)[-1]), _TINY)
 
     def bound_row_sums(self) -> np.ndarray:
         """:math:`D_{ii} = \\sum_j |H_{ij}|` of the global curvature bound (cached)."""
         if self._rowsums is None:
-            self._rowsums = np.maximum(np.asarray(self._row_sums(), dtype=np.float64), np.finfo(np.float64).tiny)
+            self._rowsums = np.maximum(np.asarray(self._row_sums(), dtype=np.float64), _TINY)
         return self._rowsums
 
     def bound_norm(self) -> float:
@@ -321,7 +353,7 @@ class LeastSquaresProblem(_LinearModel):
         if g is not None:
             G = self._gram_matrix()
             g = g + G[:, b] @ delta if G is not None else None
-        return {"r": s["r"] + self._Ab(b) @ delta, "g": g}
+        return {"r": s["r"] + _combo(self.A, b, delta), "g": g}
 
     def smooth_value(self, x: np.ndarray, s: Any = None) -> float:
         r = (s or self.init_state(x))["r"]
@@ -342,7 +374,7 @@ class LeastSquaresProblem(_LinearModel):
             s = self.init_state(x)
         if s["g"] is not None:
             return s["g"][b].copy()
-        return self._Ab(b).T @ s["r"]
+        return _tdot(self.A, b, s["r"])
 
     def hessian_block(self, x: np.ndarray, b: np.ndarray, s: Any = None) -> np.ndarray:
         return self.block_bound(b)
@@ -363,6 +395,12 @@ class LeastSquaresProblem(_LinearModel):
 
     def bound_matvec(self, vec: np.ndarray) -> np.ndarray:
         return self._matvec_T(np.asarray(self.A @ vec).ravel())
+
+    def bound_columns(self, idx: np.ndarray, vals: np.ndarray) -> np.ndarray:
+        G = self._gram_matrix()
+        if G is not None:
+            return G[:, idx] @ vals
+        return self._matvec_T(_combo(self.A, idx, vals))
 
 
 @capabilities(host_only=_HOST)
@@ -390,7 +428,7 @@ class LogisticProblem(_LinearModel):
         return s["t"]
 
     def update_state(self, s: dict[str, Any], b: np.ndarray, delta: np.ndarray) -> dict[str, Any]:
-        return {"z": s["z"] + self._Ab(b) @ delta, "t": None}
+        return {"z": s["z"] + _combo(self.A, b, delta), "t": None}
 
     def smooth_value(self, x: np.ndarray, s: Any = None) -> float:
         return self._terms(s or self.init_state(x))[0]
@@ -399,7 +437,7 @@ class LogisticProblem(_LinearModel):
         return self._matvec_T(self._terms(s or self.init_state(x))[1])
 
     def block_gradient(self, x: np.ndarray, b: np.ndarray, s: Any = None) -> np.ndarray:
-        return self._Ab(b).T @ self._terms(s or self.init_state(x))[1]
+        return _tdot(self.A, b, self._terms(s or self.init_state(x))[1])
 
     def hessian_block(self, x: np.ndarray, b: np.ndarray, s: Any = None) -> np.ndarray:
         hz = self._terms(s or self.init_state(x))[2]
@@ -422,6 +460,12 @@ class LogisticProblem(_LinearModel):
 
     def bound_matvec(self, vec: np.ndarray) -> np.ndarray:
         return 0.25 * self._matvec_T(np.asarray(self.A @ vec).ravel())
+
+    def bound_columns(self, idx: np.ndarray, vals: np.ndarray) -> np.ndarray:
+        G = self._gram_matrix()
+        if G is not None:
+            return 0.25 * (G[:, idx] @ vals)
+        return 0.25 * self._matvec_T(_combo(self.A, idx, vals))
 
 
 @capabilities(host_only=_HOST)
@@ -565,6 +609,9 @@ class QuadraticProblem(BCDProblem):
 
     def bound_matvec(self, vec: np.ndarray) -> np.ndarray:
         return np.asarray(self.Q @ vec).ravel()
+
+    def bound_columns(self, idx: np.ndarray, vals: np.ndarray) -> np.ndarray:
+        return np.asarray(self.Q[:, idx] @ vals).ravel()
 
     def minimizer(self) -> np.ndarray:
         """:math:`Q^{-1}c` by a direct (sparse) solve (for tests and claims)."""
@@ -865,9 +912,9 @@ def _partition(L: np.ndarray, block_size: int, kind: str) -> Partition:
     if kind == "order":
         order = np.arange(n)
     else:
-        order = np.argsort(-L, kind="stable")  # largest L_i first
+        order = np.argsort(L, kind="stable")  # increasing L_i (NumPy's argsort order, as in the authors' code)
         if kind == "avg":
-            # alternate from both ends of the sorted list: largest, smallest, 2nd largest, ...
+            # alternate from both ends of the sorted list: smallest, largest, 2nd smallest, ...
             lo, hi = 0, n - 1
             mixed = np.empty(n, dtype=np.int64)
             for j in range(n):
@@ -886,9 +933,10 @@ def _partition(L: np.ndarray, block_size: int, kind: str) -> Partition:
 def make_partition(problem: BCDProblem, block_size: int, kind: str = "sort") -> Partition:
     """Fixed blocks of ``block_size`` coordinates (the paper's §3.1 partitions; authors' code names).
 
-    ``"order"``: contiguous indices. ``"sort"``: coordinates sorted by decreasing :math:`L_i`,
-    cut into consecutive blocks (blocks of similar :math:`L_i`). ``"avg"``: the sorted list is
-    interleaved largest/smallest before cutting, so each block mixes large and small
+    ``"order"``: contiguous indices. ``"sort"``: coordinates sorted by increasing :math:`L_i`,
+    cut into consecutive blocks (blocks of similar :math:`L_i`; the block order matters for the
+    cyclic rule only). ``"avg"``: the sorted list is
+    interleaved smallest/largest before cutting, so each block mixes large and small
     :math:`L_i`. When ``n`` is not a multiple of ``block_size`` the **last block is smaller**
     (``n mod block_size`` coordinates; the paper assumes divisibility).
 
@@ -910,7 +958,7 @@ def make_partition(problem: BCDProblem, block_size: int, kind: str = "sort") -> 
     >>> from refimpl.bcd import least_squares_problem, make_partition
     >>> prob = least_squares_problem(np.diag([1.0, 4.0, 2.0, 3.0]), np.ones(4))
     >>> [b.tolist() for b in make_partition(prob, 2, "sort").blocks]
-    [[1, 3], [0, 2]]
+    [[0, 2], [1, 3]]
     """
     v.check_instance(problem, "problem", BCDProblem, "a refimpl.bcd problem such as least_squares_problem(A, b)")
     block_size = v.check_int(block_size, "block_size", low=1, high=problem.n)
