@@ -389,7 +389,7 @@ def active_set_bcd(
     >>> from refimpl.bcd import nonneg_l1_problem
     >>> rng = np.random.default_rng(0)
     >>> A = rng.standard_normal((40, 12)); b = A @ np.maximum(rng.standard_normal(12), 0)
-    >>> res = active_set_bcd(nonneg_l1_problem(A, b, 1.0), update="pn", block_size=12, max_iter=20)
+    >>> res = active_set_bcd(nonneg_l1_problem(A, b, 1.0), update="pn", block_size=12, max_iter=20, gtol=1e-9)
     >>> res.status.name, res.optimality < 1e-8
     ('CONVERGED', True)
     """
