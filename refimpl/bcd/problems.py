@@ -136,7 +136,7 @@ def _columns(A: Any, b: np.ndarray) -> np.ndarray:
 
 
 def _combo(A: Any, b: np.ndarray, delta: np.ndarray) -> np.ndarray:
-    """:math:`A_b \delta` (m,)."""
+    r""":math:`A_b \delta` (m,)."""
     if sp.issparse(A):
         out = np.zeros(A.shape[0])
         ip, ix, dat = A.indptr, A.indices, A.data
@@ -147,7 +147,7 @@ def _combo(A: Any, b: np.ndarray, delta: np.ndarray) -> np.ndarray:
 
 
 def _tdot(A: Any, b: np.ndarray, r: np.ndarray) -> np.ndarray:
-    """:math:`A_b^\top r` (|b|,)."""
+    r""":math:`A_b^\top r` (|b|,)."""
     if sp.issparse(A):
         ip, ix, dat = A.indptr, A.indices, A.data
         return np.array([dat[ip[j]:ip[j + 1]] @ r[ix[ip[j]:ip[j + 1]]] for j in b])
@@ -251,7 +251,7 @@ class BCDProblem:
         raise NotImplementedError
 
     def bound_columns(self, idx: np.ndarray, vals: np.ndarray) -> np.ndarray:
-        """:math:`H_{:, idx}\,v` (a product with a vector supported on ``idx``; default: dense)."""
+        r""":math:`H_{:, idx}\,v` (a product with a vector supported on ``idx``; default: dense)."""
         vec = np.zeros(self.n)
         vec[idx] = vals
         return self.bound_matvec(vec)

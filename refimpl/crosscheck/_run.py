@@ -125,8 +125,15 @@ class CrosscheckReport:
         return self.table()
 
 
-def _short(v: Any, limit: int = 400) -> str:
+def _short(v: Any, limit: int = 600) -> str:
+    from ._core import Call, Fixture
+
     def r(x):
+        if isinstance(x, Call):
+            parts = [r(a) for a in x.args] + [f"{k}={r(i)}" for k, i in x.kwargs.items()]
+            return f"{x.target}({', '.join(parts)})"
+        if isinstance(x, Fixture):
+            return f"Fixture({x.name!r})"
         if isinstance(x, np.ndarray):
             return f"array({np.array2string(x, precision=6, separator=', ', threshold=40)})"
         if isinstance(x, (list, tuple)):
@@ -177,11 +184,11 @@ def _run_golden(ref, case, candidate, adapter, tol) -> CaseOutcome:
     except Exception as exc:
         return CaseOutcome(case.name, case.kind, False, message=f"candidate raised {type(exc).__name__}: {exc}",
                            exception="".join(traceback.format_exception_only(type(exc), exc)).strip(),
-                           inputs=_short((args, kwargs)))
+                           inputs=_short((case.args, case.kwargs)))
     comps = compare_outputs(case.expected, got, _fields_for(ref, case, case.expected, got), tol)
     ok = all(c.ok for c in comps)
     return CaseOutcome(case.name, case.kind, ok, [dataclasses.asdict(c) for c in comps],
-                       "; ".join(c.message for c in comps if not c.ok), inputs="" if ok else _short((args, kwargs)))
+                       "; ".join(c.message for c in comps if not c.ok), inputs="" if ok else _short((case.args, case.kwargs)))
 
 
 def _run_statistical(ref, case, candidate, adapter, tol) -> CaseOutcome:

@@ -67,7 +67,26 @@ def _stepsize():
     yield Case("sigma0", (0.0, 1.0, 1.0), tol=Tolerance.exact("α = 1"), tags=("zeros",), prop="no regularisation: α = 1")
 
 
-@cases_for("newton.lazy_newton", primary="x", fields=("x",) + COUNTS)
+def lazy_strategy():
+    """Small strongly convex l2-logistic problems and a Hessian refresh period m in 1..5."""
+    from hypothesis import strategies as st
+
+    @st.composite
+    def problems(draw):
+        n = draw(st.integers(4, 20))
+        d = draw(st.integers(1, 3))
+        seed = draw(st.integers(0, 2**16))
+        r = np.random.default_rng(seed)
+        A = r.standard_normal((n, d))
+        y = np.where(r.random(n) < 0.5, -1.0, 1.0)
+        m = draw(st.integers(1, 5))
+        return ((Call("newton.LogisticRegression", A, y, lam=0.1),),
+                {"x0": np.zeros(d), "m": m, "M": 1.0, "gtol": 1e-9}, SOLVED)
+
+    return problems()
+
+
+@cases_for("newton.lazy_newton", primary="x", fields=("x",) + COUNTS, strategy=lazy_strategy)
 def _lazy():
     """Cubic Newton with the Hessian refreshed every m steps (Doikov, Chayti & Jaggi 2023, Alg. 1/3)."""
     yield Case("m1", (LOGREG,), {"x0": X0, "m": 1, "M": 1.0, "gtol": 1e-9}, tol=SOLVED,

@@ -172,9 +172,18 @@ def test_full_export_verify(tmp_path):
 @pytest.mark.slow
 def test_non_editable_install(tmp_path):
     """Export and verify from a plain (non-editable) install into a temporary target, outside the repo."""
+    import shutil
+
+    src = tmp_path / "src"  # build from a copy: no build/ or egg-info left in the working tree
+    src.mkdir()
+    for name in ("setup.cfg", "pyproject.toml", "README.md", "LICENSE"):
+        if (REPO / name).exists():
+            shutil.copy(REPO / name, src / name)
+    for name in ("refimpl", "backends", "validation"):
+        shutil.copytree(REPO / name, src / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
     target = tmp_path / "site"
     r = subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--no-build-isolation", "-q",
-                        "--target", str(target), str(REPO)], capture_output=True, text=True, timeout=600)
+                        "--target", str(target), str(src)], capture_output=True, text=True, timeout=600)
     if r.returncode != 0:
         pytest.skip(f"pip could not build/install here: {r.stderr[-300:]}")
     env = {"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin", "OPENBLAS_NUM_THREADS": "1"}
