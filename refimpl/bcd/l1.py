@@ -15,7 +15,8 @@ the classical fast variant of the same proximal coordinate updates (Nutini, Lara
   for the non-negative problem).
 * **L1-logistic** (:math:`\sum_i\log(1 + e^{-y_i a_i^\top w}) + \lambda\|w\|_1`): proximal Newton
   (the newGLMNET scheme): a quadratic model with the logistic curvature, solved approximately by
-  coordinate epochs over a working set (support ∪ KKT violators), then an Armijo backtracking line
+  coordinate epochs over a working set (the support plus at most max(10, |support|) of the worst
+  KKT violators, so it grows geometrically), then an Armijo backtracking line
   search on F. Stops when the KKT violation
   :math:`\max_j \operatorname{dist}(-\nabla_j f, \lambda\partial|w_j|) \le` ``tol``.
 
@@ -235,11 +236,16 @@ def _solve_logistic(prob: LogisticProblem, x: np.ndarray, tol: float, max_iter: 
     status = L1Status.CONVERGED if kkt <= tol else L1Status.MAX_ITER
     n_updates = 0
     k = 0
-    X2 = X * X
     while status is L1Status.MAX_ITER and k < max_iter:
-        # working set: the support and the coordinates violating the KKT conditions at w = 0
-        ws = np.flatnonzero((w != 0) | (np.abs(g) > lam)).astype(np.int64)
-        h = np.maximum(X2[:, ws].T @ hz, 1e-12) if ws.size else np.zeros(0)
+        # working set: the support plus the worst KKT violators among the zeros (at most
+        # max(10, |support|) of them, so the set grows geometrically, as in skglm's working sets)
+        supp = np.flatnonzero(w != 0)
+        viol = np.where(w == 0, np.abs(g) - lam, -np.inf)
+        n_add = min(int(np.sum(viol > 0)), max(10, supp.size))
+        add = np.argpartition(-viol, n_add - 1)[:n_add] if n_add > 0 else np.zeros(0, dtype=np.int64)
+        ws = np.union1d(supp, add).astype(np.int64)
+        Xw = X[:, ws]
+        h = np.maximum((Xw * Xw).T @ hz, 1e-12) if ws.size else np.zeros(0)
         hfull = np.zeros(prob.n)
         hfull[ws] = h
         wd = w.copy()
