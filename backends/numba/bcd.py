@@ -116,3 +116,122 @@ def _cd_epoch_weighted(X, dw, g, q, w, wd, h, lam, idx):
 @register_twin("bcd.cd_epoch_weighted", "numba")
 def cd_epoch_weighted(X, dw, g, q, w, wd, h, lam, idx):
     return _cd_epoch_weighted(X, dw, g, q, w, wd, h, float(lam), np.asarray(idx, dtype=np.int64))
+
+
+# ============================================================================================
+# bcdtree section: twins of refimpl/bcd/trees.py (message passing on forests)
+#
+# * ``bcd.forest_solve``: breadth-first ordering with the cycle test, leaf-to-root elimination
+#   and back substitution, the reference's scalar loop compiled as is: the same float64
+#   operations in the same order (no fastmath), so the solution is bit-for-bit the reference's.
+# * ``bcd.grow_forest``: the union-find scan of greedy forests (integers only: identical).
+# ============================================================================================
+
+
+@numba.njit(cache=True)
+def _forest_solve(indptr, indices, data, diag, block, rhs):
+    m = block.shape[0]
+    n = diag.shape[0]
+    local = np.full(n, -1, dtype=np.int64)
+    for k in range(m):
+        local[block[k]] = k
+    parent = np.full(m, -1, dtype=np.int64)
+    off = np.zeros(m, dtype=np.float64)
+    order = np.zeros(m, dtype=np.int64)
+    seen = np.zeros(m, dtype=np.bool_)
+    x = np.zeros(m, dtype=np.float64)
+    head = 0
+    tail = 0
+    for s in range(m):
+        if seen[s]:
+            continue
+        seen[s] = True
+        order[tail] = s
+        tail += 1
+        while head < tail:
+            i = order[head]
+            head += 1
+            gi = block[i]
+            for q in range(indptr[gi], indptr[gi + 1]):
+                j = local[indices[q]]
+                if j < 0 or j == i or j == parent[i]:
+                    continue
+                if seen[j]:
+                    return x, 1, i
+                seen[j] = True
+                parent[j] = i
+                off[j] = data[q]
+                order[tail] = j
+                tail += 1
+    d = np.zeros(m, dtype=np.float64)
+    r = np.zeros(m, dtype=np.float64)
+    for k in range(m):
+        d[k] = diag[block[k]]
+        r[k] = rhs[k]
+    for k in range(m - 1, -1, -1):
+        i = order[k]
+        if not d[i] > 0.0:
+            return x, 2, i
+        p = parent[i]
+        if p >= 0:
+            w = off[i] / d[i]
+            d[p] -= w * off[i]
+            r[p] -= w * r[i]
+    for k in range(m):
+        i = order[k]
+        p = parent[i]
+        if p >= 0:
+            x[i] = (r[i] - off[i] * x[p]) / d[i]
+        else:
+            x[i] = r[i] / d[i]
+    return x, 0, -1
+
+
+@register_twin("bcd.forest_solve", "numba")
+def forest_solve_numba(indptr, indices, data, diag, block, rhs):
+    x, code, where = _forest_solve(np.ascontiguousarray(indptr, dtype=np.int64),
+                                   np.ascontiguousarray(indices, dtype=np.int64),
+                                   np.ascontiguousarray(data, dtype=np.float64),
+                                   np.ascontiguousarray(diag, dtype=np.float64),
+                                   np.ascontiguousarray(block, dtype=np.int64),
+                                   np.ascontiguousarray(rhs, dtype=np.float64))
+    return x, int(code), int(where)
+
+
+@numba.njit(cache=True)
+def _grow_forest(indptr, indices, order, n):
+    uf = np.full(n, -1, dtype=np.int64)
+    stamp = np.full(n, -1, dtype=np.int64)
+    roots = np.zeros(n, dtype=np.int64)
+    kept = np.zeros(n, dtype=np.bool_)
+    for t in range(order.shape[0]):
+        i = order[t]
+        nr = 0
+        ok = True
+        for q in range(indptr[i], indptr[i + 1]):
+            j = indices[q]
+            if j == i or uf[j] < 0:
+                continue
+            rj = j
+            while uf[rj] != rj:
+                uf[rj] = uf[uf[rj]]
+                rj = uf[rj]
+            if stamp[rj] == t:
+                ok = False
+                break
+            stamp[rj] = t
+            roots[nr] = rj
+            nr += 1
+        if not ok:
+            continue
+        uf[i] = i
+        kept[i] = True
+        for k in range(nr):
+            uf[roots[k]] = i
+    return kept
+
+
+@register_twin("bcd.grow_forest", "numba")
+def grow_forest_numba(indptr, indices, order, n):
+    return _grow_forest(np.ascontiguousarray(indptr, dtype=np.int64), np.ascontiguousarray(indices, dtype=np.int64),
+                        np.ascontiguousarray(order, dtype=np.int64), int(n))

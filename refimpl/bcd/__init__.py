@@ -21,6 +21,18 @@ from refimpl.bcd.problems import (
     quadratic_problem,
     softmax_problem,
 )
+from refimpl.bcd.active_set import ActiveSetResult, ActiveSetStatus, active_set_bcd, nonneg_qp
+from refimpl.bcd.trees import (
+    MessagePassingResult,
+    MessagePassingStatus,
+    forest_solve,
+    greedy_tree_block,
+    is_forest,
+    message_passing_bcd,
+    random_tree_block,
+    red_black_partition,
+    tree_partition,
+)
 
 __all__ = [
     "BCDResult",
@@ -43,4 +55,18 @@ __all__ = [
     "nonneg_l1_problem",
     "quadratic_problem",
     "softmax_problem",
+    # message passing on tree-structured blocks and the active-set methods (bcdtree)
+    "ActiveSetResult",
+    "ActiveSetStatus",
+    "MessagePassingResult",
+    "MessagePassingStatus",
+    "active_set_bcd",
+    "forest_solve",
+    "greedy_tree_block",
+    "is_forest",
+    "message_passing_bcd",
+    "nonneg_qp",
+    "random_tree_block",
+    "red_black_partition",
+    "tree_partition",
 ]

@@ -669,6 +669,7 @@ def all_specs() -> dict[str, Spec]:
     """Every family's ``SPECS``, merged."""
     import specs_backends
     import specs_bcd
+    import specs_bcd_trees
     import specs_conformal
     import specs_eim
     import specs_gp
@@ -679,7 +680,7 @@ def all_specs() -> dict[str, Spec]:
 
     out = {}
     for mod in (specs_conformal, specs_gp, specs_eim, specs_backends, specs_newton, specs_newton_tr, specs_newton_rp,
-                specs_sampling, specs_bcd):
+                specs_sampling, specs_bcd, specs_bcd_trees):
         out.update(mod.SPECS)
     return out
 

@@ -1,3 +1,4 @@
-"""Validation claims of the bcd family (Nutini, Laradji & Schmidt 2022: greedy rules, blocks, updates; peers)."""
+"""Validation claims of the bcd family (Nutini, Laradji & Schmidt 2022: greedy rules, blocks, updates; message
+passing on forests; active-set identification; peers)."""
 
-from . import claims_g, claims_peers  # noqa: F401
+from . import claims_active_set, claims_g, claims_peers, claims_trees  # noqa: F401
