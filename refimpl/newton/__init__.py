@@ -30,6 +30,9 @@ from .cubic import CubicStepOverflow, cubic_step
 from .damped import damped_newton, stepsize_from_regularization
 from .filtered import FilteredNewtonResult, FilteredNewtonStatus, filtered_stochastic_newton
 from .lazy import lazy_newton
+from ._sqp import SQPResult, SQPStatus
+from .adasketch import SketchResult, SketchStatus, adasketch_newton, sketch_and_project
+from .hs_problems import ConstrainedProblem, constrained_logistic_problem, hs_problem, poisson_control_problem
 
 __all__ = [
     "CubicStepOverflow",
@@ -51,4 +54,15 @@ __all__ = [
     "filtered_stochastic_newton",
     "lazy_newton",
     "stepsize_from_regularization",
+    # equality constraints: AdaSketch-Newton (Hong, Na, Mahoney & Kolar 2023) and its test problems
+    "ConstrainedProblem",
+    "SQPResult",
+    "SQPStatus",
+    "SketchResult",
+    "SketchStatus",
+    "adasketch_newton",
+    "constrained_logistic_problem",
+    "hs_problem",
+    "poisson_control_problem",
+    "sketch_and_project",
 ]
