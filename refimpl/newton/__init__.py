@@ -32,6 +32,7 @@ from .filtered import FilteredNewtonResult, FilteredNewtonStatus, filtered_stoch
 from .lazy import lazy_newton
 from ._sqp import SQPResult, SQPStatus
 from .adasketch import SketchResult, SketchStatus, adasketch_newton, sketch_and_project
+from .sqp_baselines import augmented_lagrangian, l1_sqp
 from .hs_problems import ConstrainedProblem, constrained_logistic_problem, hs_problem, poisson_control_problem
 
 __all__ = [
@@ -61,6 +62,8 @@ __all__ = [
     "SketchResult",
     "SketchStatus",
     "adasketch_newton",
+    "augmented_lagrangian",
+    "l1_sqp",
     "constrained_logistic_problem",
     "hs_problem",
     "poisson_control_problem",

@@ -164,7 +164,7 @@ def _host_vector(a: Any, name: str, size: int) -> Any:
     return a
 
 
-def setup(problem: Any, x0: Any, lam0: Any, *, tol: Any, max_iter: Any, callback: Any,
+def setup(problem: Any, x0: Any, lam0: Any, *, tol: Any, max_iter: Any, callback: Any, backend: Any = None,
           ) -> tuple[Boundary, Any, Any, ConstrainedOracle, float, int]:
     """Shared boundary work: check the problem object, x0, lam0, tol, max_iter, callback.
 
@@ -204,7 +204,7 @@ def setup(problem: Any, x0: Any, lam0: Any, *, tol: Any, max_iter: Any, callback
     tol = v.check_positive(tol, "tol", strict=False)
     max_iter = v.check_size(max_iter, "max_iter", low=0, limit=10**7, why="each iteration costs a Hessian")
     check_callback(callback)
-    bd = Boundary(x0, lam0)
+    bd = Boundary(x0, lam0, backend=backend)
     x = bd.asarray(x0, name="x0")
     lam = bd.asarray(lam0, name="lam0")
     oracle = ConstrainedOracle(problem, n=n, m=m, backend=bd.backend, dtype=bd.dtype)
