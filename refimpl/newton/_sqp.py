@@ -68,7 +68,7 @@ class SQPResult(Result):
     constraint_history : (n_iter + 1,) float array
         :math:`\\|c(x_k)\\|_2`.
     step_sizes : (n_iter,) float array
-        Armijo step sizes (NaN for the multiplier updates of the augmented Lagrangian method).
+        Armijo step sizes (augmented Lagrangian: the last inner step of each outer iteration).
     n_fev, n_grad, n_hess, n_matvec, n_factor : int
         Oracle counts: objective-and-constraint value pairs (f and c at one point), gradient and
         Jacobian pairs, Hessian sets (∇²f and every ∇²cᵢ at one point), products with the KKT or

@@ -455,7 +455,7 @@ def _adasketch_core(oracle: Any, bd: Any, x: Any, lam: Any, *, tol: float, max_i
         f, c = oracle.values(x)
         g, G = oracle.derivatives(x)
         gL = g + lam @ G
-        hist["kkt"].append(math.sqrt(norm(xp, gL) ** 2 + norm(xp, c) ** 2))
+        hist["kkt"].append(math.hypot(norm(xp, gL), norm(xp, c)))
         hist["c"].append(norm(xp, c))
         for k in range(max_iter + 1):
             if hist["kkt"][-1] <= tol:
@@ -480,9 +480,10 @@ def _adasketch_core(oracle: Any, bd: Any, x: Any, lam: Any, *, tol: float, max_i
                 if float(xp.min(xp.linalg.eigvalsh(Z.T @ HL @ Z))) < reduced_hess_tol:
                     t = xi_B + fro(xp, HL)
             B = HL + t * eye
-            psi = 20.0 * max(fro(xp, B) ** 2, 1.0) / (min(xi_G, 1.0) * min(xi_B, 1.0))
+            fb = fro(xp, B)
+            psi = 20.0 * max(fb * fb, 1.0) / (min(xi_G, 1.0) * min(xi_B, 1.0))
             ups = max(fro(xp, G), fro(xp, HL), 1.0)
-            d_trial = (0.5 - beta) * eta2 / ((1.0 + eta1 + eta2) * ups**2 * psi**2)
+            d_trial = (0.5 - beta) * eta2 / ((1.0 + eta1 + eta2) * ups * ups * psi * psi)
             delta = max(min(delta, d_trial), delta_min)
             K = xp.concat([xp.concat([B, G.T], axis=1), xp.concat([G, zeros_mm], axis=1)], axis=0)
             b = -xp.concat([gL, c])
@@ -500,11 +501,11 @@ def _adasketch_core(oracle: Any, bd: Any, x: Any, lam: Any, *, tol: float, max_i
                 slope = float(_merit_gradient(gL, c, G, Hdir, eta1, eta2, xp) @ z)
                 if eta1 > 1e8 or eta2 < 1e-8:
                     break
-                if slope > -0.5 * eta2 * bn**2:  # not a sufficient descent direction: raise the penalties
-                    eta1 *= nu**2
+                if slope > -0.5 * eta2 * bn * bn:  # not a sufficient descent direction: raise the penalties
+                    eta1 *= nu * nu
                     eta2 /= nu
-                    d_trial = (0.5 - beta) * eta2 / ((1.0 + eta1 + eta2) * ups**2 * psi**2)
-                    delta = max(min(delta / nu**4, d_trial), delta_min)
+                    d_trial = (0.5 - beta) * eta2 / ((1.0 + eta1 + eta2) * ups * ups * psi * psi)
+                    delta = max(min(delta / (nu * nu * nu * nu), d_trial), delta_min)
                     n_pen += 1
                     continue
                 break
@@ -527,7 +528,7 @@ def _adasketch_core(oracle: Any, bd: Any, x: Any, lam: Any, *, tol: float, max_i
                 status = SQPStatus.LINE_SEARCH_FAILED
                 break
             x, lam, (f, c, g, G, gL) = accepted
-            hist["kkt"].append(math.sqrt(norm(xp, gL) ** 2 + norm(xp, c) ** 2))
+            hist["kkt"].append(math.hypot(norm(xp, gL), norm(xp, c)))
             hist["c"].append(norm(xp, c))
             hist["inner"].append(inner)
             hist["alpha"].append(alpha)

@@ -296,7 +296,7 @@ def augmented_lagrangian(problem: Any, *, tol: float = 1e-4, x0: Any = None, lam
     -------
     SQPResult
         ``n_iter`` = multiplier updates, ``inner_iterations`` = Newton steps per update,
-        ``step_sizes`` NaN (one per multiplier update), ``penalty = {"mu": ...}``.
+        ``step_sizes`` the last inner Armijo step of each outer iteration (1 when no inner step was needed), ``penalty = {"mu": ...}``.
 
     Examples
     --------
@@ -330,7 +330,7 @@ def augmented_lagrangian(problem: Any, *, tol: float = 1e-4, x0: Any = None, lam
                 break
             if k == max_iter:
                 break
-            inner = 0
+            inner, last_alpha = 0, 1.0
             while True:
                 gA = g + (lam + mu * c) @ G  # ∇L_mu
                 if float(np.linalg.norm(gA)) <= inner_tol:
@@ -364,13 +364,14 @@ def augmented_lagrangian(problem: Any, *, tol: float = 1e-4, x0: Any = None, lam
                 x, f, c = accepted
                 g, G = oracle.derivatives(x)
                 inner += 1
+                last_alpha = alpha
             lam = lam + mu * c
             mu *= mu_factor
             inner_tol *= inner_tol_factor
             hist["kkt"].append(_kkt(g, G, lam, c))
             hist["c"].append(float(np.linalg.norm(c)))
             hist["inner"].append(inner)
-            hist["alpha"].append(math.nan)
+            hist["alpha"].append(last_alpha)
             if notify(callback, iteration=k + 1, x=x, lam=lam, kkt_norm=hist["kkt"][-1], mu=mu,
                       inner_iterations=inner):
                 status = SQPStatus.CALLBACK

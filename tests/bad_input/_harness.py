@@ -672,10 +672,11 @@ def all_specs() -> dict[str, Spec]:
     import specs_eim
     import specs_gp
     import specs_newton
+    import specs_newton_ask
     import specs_sampling
 
     out = {}
-    for mod in (specs_conformal, specs_gp, specs_eim, specs_backends, specs_newton, specs_sampling):
+    for mod in (specs_conformal, specs_gp, specs_eim, specs_backends, specs_newton, specs_newton_ask, specs_sampling):
         out.update(mod.SPECS)
     return out
 
