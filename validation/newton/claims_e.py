@@ -59,7 +59,7 @@ def _outside(measured: int, paper: int) -> bool:
                "(IlgeeHong/AdaSketch-Newton, CUTEst/Solution); closed-form HS scaling, λ0 = 0, tol 1e-4"),
     target={"not converged": Target.equal(0), "outside ±2 / ±30 %": Target.equal(0)},
     source="paper",
-    seconds=(6.0, 20.0),
+    seconds=(6.0, 15.0),
 )
 def e1_hs_counts(ctx: ClaimContext) -> Outcome:
     names = QUICK if ctx.quick else SUBSET
@@ -107,7 +107,7 @@ def e2_qps(ctx: ClaimContext) -> Outcome:
     target={"AdaSketch / l1-SQP (tests)": Target.at_most(0.3),
             "l1-SQP (tests) total / authors' total": Target.between(0.7, 1.3)},
     source="paper",
-    seconds=(8.0, 25.0),
+    seconds=(8.0, 10.0),
 )
 def e3_ratio(ctx: ClaimContext) -> Outcome:
     names = QUICK if ctx.quick else SUBSET
@@ -153,7 +153,7 @@ def e3_ratio(ctx: ClaimContext) -> Outcome:
                "in the authors' PDE code)"),
     target={"outer iterations": Target.at_most(6), "‖c‖": Target.at_most(1e-6)},
     source="paper",
-    seconds=(4.0, 60.0),
+    seconds=(3.0, 35.0),
 )
 def e4_pde(ctx: ClaimContext) -> Outcome:
     p = poisson_control_problem(3)
@@ -238,7 +238,7 @@ def e6_merit(ctx: ClaimContext) -> Outcome:
     reference="SciPy minimize(method='SLSQP' / 'trust-constr') on the same closed-form HS problems",
     target=Target.at_most(1e-6, label="max |x − x_scipy|"),
     source="peer",
-    seconds=(4.0, 8.0),
+    seconds=(4.0, 10.0),
 )
 def e7_scipy(ctx: ClaimContext) -> Outcome:
     import warnings
