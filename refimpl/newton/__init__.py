@@ -39,6 +39,10 @@ from .lazy import lazy_newton
 from .box_systems import brown_almost_linear, chandrasekhar_h, chemical_equilibrium, powell_badly_scaled
 from .trust_region import TrustRegionResult, TrustRegionStatus, scaled_trust_region
 from .risk_parity import RiskParityResult, RiskParityStatus, risk_parity
+from ._sqp import SQPResult, SQPStatus
+from .adasketch import SketchResult, SketchStatus, adasketch_newton, sketch_and_project
+from .sqp_baselines import augmented_lagrangian, l1_sqp
+from .hs_problems import ConstrainedProblem, constrained_logistic_problem, hs_problem, poisson_control_problem
 
 __all__ = [
     "CubicStepOverflow",
@@ -71,4 +75,17 @@ __all__ = [
     "chemical_equilibrium",
     "powell_badly_scaled",
     "scaled_trust_region",
+    # equality constraints: AdaSketch-Newton (Hong, Na, Mahoney & Kolar 2023) and its test problems
+    "ConstrainedProblem",
+    "SQPResult",
+    "SQPStatus",
+    "SketchResult",
+    "SketchStatus",
+    "adasketch_newton",
+    "augmented_lagrangian",
+    "l1_sqp",
+    "constrained_logistic_problem",
+    "hs_problem",
+    "poisson_control_problem",
+    "sketch_and_project",
 ]

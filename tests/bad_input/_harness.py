@@ -674,13 +674,14 @@ def all_specs() -> dict[str, Spec]:
     import specs_eim
     import specs_gp
     import specs_newton
+    import specs_newton_ask
     import specs_newton_rp
     import specs_newton_tr
     import specs_sampling
 
     out = {}
     for mod in (specs_conformal, specs_gp, specs_eim, specs_backends, specs_newton, specs_newton_tr, specs_newton_rp,
-                specs_sampling, specs_bcd, specs_bcd_trees):
+                specs_newton_ask, specs_sampling, specs_bcd, specs_bcd_trees):
         out.update(mod.SPECS)
     return out
 
