@@ -11,12 +11,22 @@ sketches.
 * :mod:`refimpl.sampling.dpp`: projection DPPs (chain rule) and generalised volume sampling
   on a finite candidate set (Nouy & Michel).
 * :mod:`refimpl.sampling.sensitivity`: ℓp sensitivities by convex solves (Woodruff & Yasuda).
+* :mod:`refimpl.sampling.lp`: root-leverage and mixture scores, sensitivity sampling with the
+  π^{-1/p} reweighting, ℓp regression (Woodruff & Yasuda).
 * :mod:`refimpl.sampling.sketch_solve`: sketch-and-solve regression (Gaussian, SRHT, CountSketch,
   leverage) and the ℓ∞ error ratio (Song et al., ICML 2023).
 """
 
 from .coordinated import CoordinatedSketch, coordinated_hash, priority_sketch, sketched_product, threshold_sketch
 from .dpp import projection_dpp_sample, volume_sample
+from .lp import (
+    LpRegressionResult,
+    LpSample,
+    lp_mixture_scores,
+    lp_regression,
+    root_leverage_scores,
+    sensitivity_sample,
+)
 from .leverage import RankDeficientError, leverage_scores, ridge_leverage_scores, sketch_sizes
 from .regression import ActiveRegressionResult, RegressionStatus, active_regression, reweighted_lstsq
 from .sensitivity import lp_sensitivities
@@ -30,6 +40,12 @@ from .samplers import (
 )
 
 __all__ = [
+    "LpRegressionResult",
+    "LpSample",
+    "lp_mixture_scores",
+    "lp_regression",
+    "root_leverage_scores",
+    "sensitivity_sample",
     "ActiveRegressionResult",
     "CoordinatedSketch",
     "RankDeficientError",
