@@ -34,6 +34,7 @@ from .sketch_solve import linf_error_ratio, sketch_and_solve
 from .samplers import (
     bernoulli_sample,
     inclusion_probabilities,
+    local_pivotal_sample,
     pivotal_sample,
     pivotal_tree,
     sample_with_replacement,
@@ -57,6 +58,7 @@ __all__ = [
     "inclusion_probabilities",
     "leverage_scores",
     "linf_error_ratio",
+    "local_pivotal_sample",
     "lp_sensitivities",
     "pivotal_sample",
     "pivotal_tree",
