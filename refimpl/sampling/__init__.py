@@ -17,7 +17,18 @@ sketches.
   leverage) and the ℓ∞ error ratio (Song et al., ICML 2023).
 """
 
-from .coordinated import CoordinatedSketch, coordinated_hash, priority_sketch, sketched_product, threshold_sketch
+from .coordinated import (
+    CoordinatedRegressionResult,
+    CoordinatedRegressionStatus,
+    CoordinatedSketch,
+    LinearSketch,
+    coordinated_hash,
+    coordinated_regression,
+    linear_sketch,
+    priority_sketch,
+    sketched_product,
+    threshold_sketch,
+)
 from .dpp import projection_dpp_sample, volume_sample
 from .lp import (
     LpRegressionResult,
@@ -48,13 +59,18 @@ __all__ = [
     "root_leverage_scores",
     "sensitivity_sample",
     "ActiveRegressionResult",
+    "CoordinatedRegressionResult",
+    "CoordinatedRegressionStatus",
     "CoordinatedSketch",
+    "LinearSketch",
     "RankDeficientError",
     "RegressionStatus",
     "active_regression",
     "reweighted_lstsq",
     "bernoulli_sample",
     "coordinated_hash",
+    "coordinated_regression",
+    "linear_sketch",
     "inclusion_probabilities",
     "leverage_scores",
     "linf_error_ratio",
