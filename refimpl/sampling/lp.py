@@ -236,7 +236,8 @@ class LpRegressionResult(Result):
     ----------
     status : Status
         ``CONVERGED`` (LP optimal, or BFGS gradient test met / no further decrease possible in
-        floating point), ``MAX_ITER``, or ``NONFINITE``.
+        floating point), ``MAX_ITER``, ``CALLBACK``, or ``NONFINITE`` (a non-finite iterate, or an
+        optimal cost beyond the float64 range, e.g. residuals near 1e300 with p > 1).
     x : array, shape (d,)
         The minimiser (caller's array library).
     cost : float
@@ -393,5 +394,10 @@ def lp_regression(A: Any, b: Any, p: float, *, weights: Any = None, gtol: float 
     x, status, nit, nfev = _lp_core(Hs, ys, w / wmax, p, gtol, max_iter, callback)
     r = np.abs(H @ x - y)
     rmax = float(r.max()) if n else 0.0
-    cost = float(np.sum(w * (r / rmax) ** p)) * rmax**p if rmax > 0 else 0.0
+    try:  # scaled: Σ w (r/rmax)^p · rmax^p (the powers of the raw residuals may overflow needlessly)
+        cost = float(np.sum(w * (r / rmax) ** p)) * rmax**p if rmax > 0 else 0.0
+    except OverflowError:
+        cost = math.inf
+    if not math.isfinite(cost):  # the optimal cost itself is not representable in float64
+        status = Status.NONFINITE
     return LpRegressionResult(status=status, x=bd.out(bd.asarray(x, name="x")), cost=cost, n_iter=nit, n_fev=nfev)
