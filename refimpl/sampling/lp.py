@@ -184,7 +184,7 @@ def sensitivity_sample(scores: Any, k: int, *, p: float, rng: Any = None) -> LpS
     π = capped k·s/Σs (entries reaching 1 are kept for sure, Σ π = k: the expected sample size; see
     :func:`~refimpl.sampling.inclusion_probabilities`), one host uniform per row, row i kept when
     u_i < π_i (Bernoulli, as in the paper's sampling scheme). With the scale π_i^{-1/p},
-    Σ_{i∈S} |π_i^{-1/p} a_iᵀx|^p is unbiased for ‖Ax‖_p^p. Scores: sensitivities
+    ``Σ_{i∈S} |π_i^{-1/p} a_iᵀx|^p`` is unbiased for ‖Ax‖_p^p. Scores: sensitivities
     (:func:`~refimpl.sampling.lp_sensitivities`), root-leverage scores (p < 2), the mixture
     (p > 2), or uniform ones for a baseline.
 
@@ -241,7 +241,7 @@ class LpRegressionResult(Result):
     x : array, shape (d,)
         The minimiser (caller's array library).
     cost : float
-        Σ_i w_i |a_iᵀx - b_i|^p at x.
+        ``Σ_i w_i |a_iᵀx - b_i|^p`` at x.
     n_iter : int
         Simplex iterations (p = 1) or BFGS iterations (p > 1).
     n_fev : int
@@ -319,9 +319,9 @@ def _lp_core(A: np.ndarray, b: np.ndarray, w: np.ndarray, p: float, gtol: float,
 @capabilities(host_only="SciPy linprog (HiGHS, p = 1) or BFGS (p > 1) on the host")
 def lp_regression(A: Any, b: Any, p: float, *, weights: Any = None, gtol: float = 1e-10, max_iter: int = 2000,
                   callback: Any = None) -> LpRegressionResult:
-    """ℓp regression min_x Σ_i w_i |a_iᵀx - b_i|^p (w = 1 by default), on the full data or a sample.
+    """ℓp regression ``min_x Σ_i w_i |a_iᵀx - b_i|^p`` (w = 1 by default), on the full data or a sample.
 
-    * p = 1: the LP dual max{bᵀu : Aᵀu = 0, |u_i| <= w_i} (SciPy ``linprog``, HiGHS dual simplex:
+    * p = 1: the LP dual ``max{bᵀu : Aᵀu = 0, |u_i| <= w_i}`` (SciPy ``linprog``, HiGHS dual simplex:
       d equality rows and n bounded variables, cheaper than the primal with 2n inequality rows);
       x is the vector of equality multipliers (up to sign).
     * p > 1: BFGS on the convex, C¹ objective (exact gradient), started from the weighted
@@ -330,8 +330,8 @@ def lp_regression(A: Any, b: Any, p: float, *, weights: Any = None, gtol: float 
 
     For sketch-and-solve after :func:`sensitivity_sample`, pass the rescaled sampled rows
     ``A[S] * row_scale[:, None]``, ``b[S] * row_scale`` (equivalently w_i = 1/π_i on the raw rows).
-    A and b are divided by the same power of two near max(|A|, |b|) first (same minimiser; keeps
-    |r|^p finite).
+    A and b are divided by the same power of two near ``max(|A|, |b|)`` first (same minimiser; keeps
+    ``|r|^p`` finite).
 
     Parameters
     ----------
