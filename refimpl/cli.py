@@ -1,4 +1,4 @@
-"""The ``refimpl`` command: ``refimpl info`` and ``refimpl validate``."""
+"""The ``refimpl`` command: ``info``, ``validate``, ``vectors export|verify`` and ``crosscheck``."""
 
 
 from __future__ import annotations
@@ -164,6 +164,67 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 1 if any(r.failed for r in records) else 0
 
 
+def cmd_vectors(args: argparse.Namespace) -> int:
+    import json
+
+    from refimpl.crosscheck import UnknownReferenceError, export_vectors, reference_names, verify_vectors
+
+    if args.action == "export":
+        if not args.out:
+            print("refimpl vectors export: --out DIR is required", file=sys.stderr)
+            return 2
+        known = sorted({n.split(".")[0] for n in reference_names()})
+        bad = [f for f in args.families if f not in known]
+        if bad:
+            print(f"refimpl vectors export: unknown family {', '.join(bad)}; known: {', '.join(known)}", file=sys.stderr)
+            return 2
+        try:
+            manifest = export_vectors(args.out, args.families or None)
+        except UnknownReferenceError as exc:
+            print(f"refimpl vectors export: {exc}", file=sys.stderr)
+            return 2
+        print(f"wrote {manifest['n_cases']} cases of {len(manifest['families'])} families "
+              f"({', '.join(manifest['families'])}) to {args.out} (manifest.json, README.md)")
+        return 0
+    directory = Path(args.dir)
+    if not (directory / "manifest.json").is_file():
+        print(f"refimpl vectors verify: {directory} has no manifest.json (write one with 'refimpl vectors export')",
+              file=sys.stderr)
+        return 2
+    rows = verify_vectors(directory)
+    bad = [r for r in rows if not r["ok"]]
+    if args.json:
+        print(json.dumps({"n_cases": len(rows), "n_drift": len(bad), "cases": rows}, indent=1, default=str))
+    else:
+        for r in bad:
+            detail = r["error"] or "; ".join(f["message"] for f in r["fields"] if not f["ok"])
+            print(f"DRIFT {r['id']} ({r['backend']}): {detail}")
+        print(f"{len(rows) - len(bad)}/{len(rows)} cases reproduce on backend {rows[0]['backend'] if rows else '-'}"
+              + ("" if not bad else f"; {len(bad)} drifted"))
+    return 1 if bad else 0
+
+
+def cmd_crosscheck(args: argparse.Namespace) -> int:
+    from refimpl.crosscheck import UnknownReferenceError, crosscheck
+    from refimpl.crosscheck._run import report_json
+
+    cwd = os.getcwd()
+    if cwd not in sys.path:  # 'mypkg.module:func' from the current directory, like python -m
+        sys.path.insert(0, cwd)
+    try:
+        report = crosscheck(args.candidate, args.reference, adapter=args.adapter, cases=args.cases,
+                            max_examples=args.max_examples, rtol=args.rtol)
+    except UnknownReferenceError as exc:
+        print(f"refimpl crosscheck: {exc}", file=sys.stderr)
+        return 2
+    except (ImportError, AttributeError, TypeError, ValueError) as exc:
+        print(f"refimpl crosscheck: cannot load the candidate/adapter or bad option: {type(exc).__name__}: {exc}",
+              file=sys.stderr)
+        return 2
+    print(report_json(report) if args.json else report.table())
+    return 0 if report.passed else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="refimpl", description=DESCRIPTION)  # plain text: no RST markup
     parser.add_argument("--backend", choices=None, metavar="NAME",
@@ -188,6 +249,29 @@ def build_parser() -> argparse.ArgumentParser:
     val.add_argument("--threshold", type=float, default=0.1, metavar="RTOL",
                      help="with --compare: report measured values that moved by more than this fraction (0.1)")
     val.set_defaults(func=cmd_validate)
+    vec = sub.add_parser("vectors", help="export language-neutral golden vectors (JSON) or verify a directory of them")
+    vsub = vec.add_subparsers(dest="action", required=True)
+    vexp = vsub.add_parser("export", help="write one JSON file per cross-check case, a manifest and a README")
+    vexp.add_argument("families", nargs="*", metavar="FAMILY", help="families to export (default: all)")
+    vexp.add_argument("--out", metavar="DIR", required=True, help="output directory")
+    vexp.set_defaults(func=cmd_vectors)
+    vver = vsub.add_parser("verify", help="recompute every case in DIR on the active backend and report drift")
+    vver.add_argument("dir", metavar="DIR")
+    vver.add_argument("--json", action="store_true", help="machine-readable output")
+    vver.add_argument("--backend", metavar="NAME", default=argparse.SUPPRESS, help="backend to recompute on")
+    vver.set_defaults(func=cmd_vectors)
+    xc = sub.add_parser("crosscheck", help="run your implementation against a refimpl reference "
+                                           "(golden cases and Hypothesis inputs)")
+    xc.add_argument("candidate", metavar="MODULE:FUNC", help="your implementation, e.g. mypkg.module:func")
+    xc.add_argument("--reference", required=True, metavar="FAMILY.FUNCTION", help="e.g. conformal.crc_lambda_hat")
+    xc.add_argument("--adapter", metavar="MODULE:FUNC", default=None,
+                    help="adapter(candidate, *args, **kwargs) -> value or {field: value}")
+    xc.add_argument("--cases", choices=("all", "golden", "statistical", "hypothesis"), default="all")
+    xc.add_argument("--max-examples", type=int, default=200, help="Hypothesis examples (default 200)")
+    xc.add_argument("--rtol", type=float, default=None, help="override the cases' relative tolerance")
+    xc.add_argument("--json", action="store_true", help="print the report as JSON")
+    xc.add_argument("--backend", metavar="NAME", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    xc.set_defaults(func=cmd_crosscheck)
     return parser
 
 

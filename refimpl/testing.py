@@ -12,7 +12,7 @@ import numpy as np
 
 from .backends import array_library, to_numpy
 
-__all__ = ["assert_backend_agrees", "skip_unless_supported"]
+__all__ = ["assert_backend_agrees", "assert_crosscheck", "crosscheck", "skip_unless_supported"]
 
 
 def skip_unless_supported(func: Any, backend: Any) -> str:
@@ -79,3 +79,60 @@ def assert_backend_agrees(actual: Any, expected: Any, *, rtol: float, atol: floa
         raise AssertionError(f"shape mismatch: backend result {a.shape}, oracle {e.shape}")
     np.testing.assert_allclose(a.astype(np.result_type(a, np.float64)), e, rtol=rtol, atol=atol,
                                equal_nan=False, err_msg="backend result differs from the NumPy float64 oracle")
+
+
+def crosscheck(candidate: Any, reference: str = "conformal.crc_lambda_hat", *, adapter: Any = None,
+               cases: str = "all", max_examples: int = 200, rtol: float | None = None):
+    """Cross-check a candidate implementation against a refimpl reference (see :doc:`/crosscheck`).
+
+    Runs the reference's registered golden and statistical cases and ``max_examples``
+    Hypothesis-generated inputs through ``candidate`` (directly, or through
+    ``adapter(candidate, *args, **kwargs)``) and compares it with refimpl on the NumPy backend in
+    float64, field by field, with each case's stated tolerance.
+
+    Parameters
+    ----------
+    candidate : callable or str
+        The implementation under test, or ``"module.path:function"``.
+    reference : str
+        ``"family.function"`` (an unknown name raises ``ValueError`` listing the valid ones).
+    adapter : callable or str, optional
+        ``adapter(candidate, *args, **kwargs) -> value | {field: value}``.
+    cases : {"all", "golden", "statistical", "hypothesis"}
+    max_examples : int
+        Hypothesis examples in the property-based part.
+    rtol : float, optional
+        Override the relative tolerance of every case.
+
+    Returns
+    -------
+    refimpl.crosscheck.CrosscheckReport
+        ``passed``, ``n_passed``/``n_cases``, ``first_failure``, ``minimal_counterexample`` (shrunk
+        by Hypothesis), ``max_error`` per output field, ``table()`` and ``to_json()``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from refimpl.testing import crosscheck
+    >>> def mine(losses, lambdas, alpha, *, B=1.0, weights=None, A=0.0, monotonize=False):
+    ...     L = np.maximum.accumulate(np.asarray(losses)[:, ::-1], axis=1)[:, ::-1] if monotonize else np.asarray(losses)
+    ...     w = np.ones(len(L)) if weights is None else np.asarray(weights)
+    ...     bound = (w @ L + B) / (w.sum() + 1)
+    ...     ok = np.flatnonzero(bound <= alpha)
+    ...     return float(lambdas[ok[0]]) if ok.size else float(lambdas[-1])
+    >>> crosscheck(mine, "conformal.crc_lambda_hat", max_examples=20).passed
+    True
+    """
+    from .crosscheck import crosscheck as _crosscheck
+
+    return _crosscheck(candidate, reference, adapter=adapter, cases=cases, max_examples=max_examples, rtol=rtol)
+
+
+def assert_crosscheck(candidate: Any, reference: str = "conformal.crc_lambda_hat", **kwargs: Any):
+    """:func:`crosscheck` that raises ``AssertionError`` with the readable report when they disagree.
+
+    For use inside pytest: ``assert_crosscheck(mypkg.crc, "conformal.crc_lambda_hat")``.
+    """
+    from .crosscheck import assert_crosscheck as _assert
+
+    return _assert(candidate, reference, **kwargs)

@@ -5,4 +5,4 @@ C-3/C-4 Monte-Carlo validity, tightness and the "+1" test; C-5 ELEC2 (full mode)
 norm-score coverage; C-7..C-9 peer cross-checks against MAPIE and crepes.
 """
 
-from . import elec2, identities, montecarlo, multioutput, peers, synthetic_multilabel  # noqa: F401
+from . import crosscheck, elec2, identities, montecarlo, multioutput, peers, synthetic_multilabel  # noqa: F401

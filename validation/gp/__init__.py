@@ -1,2 +1,2 @@
 """Validation claims of the gp family (the family's manifest imports its claim modules here)."""
-from . import gphm_claims, kronecker  # noqa: F401
+from . import crosscheck, gphm_claims, kronecker  # noqa: F401
