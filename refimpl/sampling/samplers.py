@@ -256,11 +256,12 @@ def pivotal_sweep(leaf_idx: Any, leaf_p: Any, u: Any) -> Any:
         off += m
         s = a + b
         merge = s <= 1.0  # Alg. 1, match with p_l + p_r <= 1
-        left_wins = uu * s < a
-        right_selected = uu * (2.0 - s) < (1.0 - a)  # match with p_l + p_r > 1
-        minus_one = xp.full_like(il, -1)
-        chosen.append(xp.where(merge, minus_one, xp.where(right_selected, ir, il)))
-        idx = xp.where(merge, xp.where(left_wins, il, ir), xp.where(right_selected, il, ir))
+        # one flag per node: "left wins" (u·s < a) for a merge, "right selected" (u·(2-s) < 1-a)
+        # otherwise; x < y is tested as x - y < 0 (same truth value for finite doubles). In both
+        # cases the left unit survives when the flag is set, so one where() picks the survivor.
+        flag = xp.where(merge, uu * s - a, uu * (2.0 - s) - (1.0 - a)) < 0.0
+        chosen.append(xp.where(merge, xp.full_like(il, -1), xp.where(flag, ir, il)))
+        idx = xp.where(flag, il, ir)
         r = xp.where(merge, s, s - 1.0)
     # root: authors' floating-point fix (residual 1 - δ counts as 1)
     root = xp.where((r > 0.5) & (idx >= 0), idx, xp.full_like(idx, -1))
