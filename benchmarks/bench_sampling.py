@@ -8,7 +8,8 @@ All timings single-threaded (BLAS pinned before NumPy is imported); peers timed 
    (cholesky(AᵀA) + triangular solve; the normal equations, which refimpl never uses).
 2. Sketched scores (sparse sign, eps = 0.2, no JL), n = 5e4, d = 300 against the same SciPy QR.
    Target: >= 3x faster with every score within (1 ± 0.2). The error-time curve for
-   eps in {0.1, 0.2, 0.5}, with and without JL, and the sketch at d = 50, n = 2e5.
+   eps in {0.05, 0.1, 0.2, 0.5}, sparse sign vs SRHT, with and without JL; and the sketch
+   against the QR at n = 2e5 for d in {10, 25, 50, 100} (where sketching stops paying).
 3. Tree pivotal sampling (given order, inclusion probabilities with Σp = n/10): time at n = 1e5
    and 1e6 (target ratio <= 12x: O(n)), and the Numba twin of the sweep against the vectorised
    array-API reference at n = 1e6.
@@ -32,7 +33,7 @@ import scipy.linalg  # noqa: E402
 from _runner import report, timeit  # noqa: E402
 from refimpl import available_backends, use_backend  # noqa: E402
 from refimpl.backends import get_kernel  # noqa: E402
-from refimpl.sampling import inclusion_probabilities, leverage_scores, pivotal_sample  # noqa: E402
+from refimpl.sampling import inclusion_probabilities, leverage_scores, pivotal_sample, sketch_sizes  # noqa: E402
 from refimpl.sampling.samplers import pivotal_sweep  # noqa: E402
 
 
@@ -68,23 +69,59 @@ def bench_sketch(quick):
     n, d = (20_000, 150) if quick else (50_000, 300)
     A = recipe(n, d, s=1)
     exact = scipy_scores(A)
-    peer = timeit(lambda: scipy_scores(A), repeat=3)
+    peer = timeit(lambda: scipy_scores(A), repeat=2)
     rows = []
-    for eps in (0.1, 0.2, 0.5):
-        for jl in (False, True):
-            approx = leverage_scores(A, method="sketch", eps=eps, rng=0, jl=jl)
-            err = np.abs(approx / exact - 1).max()
-            t = timeit(lambda: leverage_scores(A, method="sketch", eps=eps, rng=0, jl=jl), repeat=3)
-            rows.append(dict(name=f"sparse sign eps={eps} jl={jl} err={err:.3f}", refimpl=t, peer=peer,
-                             peer_name="scipy economic QR + norms"))
+    for eps in (0.05, 0.1, 0.2, 0.5):
+        for emb in ("sparse_sign", "srht"):
+            for jl in (False, True):
+                m1, m2 = sketch_sizes(n, d, eps, jl=jl)
+                approx = leverage_scores(A, method="sketch", eps=eps, rng=0, jl=jl, embedding=emb)
+                err = np.abs(approx / exact - 1).max()
+                t = timeit(lambda: leverage_scores(A, method="sketch", eps=eps, rng=0, jl=jl, embedding=emb), repeat=2)
+                note = "exact (m1 >= n)" if m1 >= n else (f"m1={m1}" + (f", m2={m2}" + (" JL skipped: m2 >= d" if m2 >= d
+                                                                                        else "") if jl else ""))
+                rows.append(dict(name=f"{emb} eps={eps} jl={jl} err={err:.3f} ({note})", refimpl=t, peer=peer,
+                                 peer_name="scipy economic QR + norms"))
+    report(rows, title=f"2. sketched leverage scores {n}x{d}: error-time curve (target: sparse sign eps=0.2 no JL "
+                       ">= 3x with err <= 0.2)")
     n2 = 50_000 if quick else 200_000
-    A2 = recipe(n2, 50)
-    exact2 = scipy_scores(A2)
-    err2 = np.abs(leverage_scores(A2, method="sketch", eps=0.2, rng=0) / exact2 - 1).max()
-    rows.append(dict(name=f"{n2}x50 sparse sign eps=0.2 err={err2:.3f}",
-                     refimpl=timeit(lambda: leverage_scores(A2, method="sketch", eps=0.2, rng=0), repeat=3),
-                     peer=timeit(lambda: scipy_scores(A2), repeat=3), peer_name="scipy economic QR + norms"))
-    report(rows, title=f"2. sketched leverage scores {n}x{d} (target: eps=0.2 no JL >= 3x with err <= 0.2)")
+    rows = []
+    for d2 in (10, 25, 50, 100) if not quick else (10, 50):
+        A2 = recipe(n2, d2)
+        exact2 = scipy_scores(A2)
+        err2 = np.abs(leverage_scores(A2, method="sketch", eps=0.2, rng=0) / exact2 - 1).max()
+        rows.append(dict(name=f"{n2}x{d2} sparse sign eps=0.2 err={err2:.3f}",
+                         refimpl=timeit(lambda: leverage_scores(A2, method="sketch", eps=0.2, rng=0), repeat=3),
+                         peer=timeit(lambda: scipy_scores(A2), repeat=3), peer_name="scipy economic QR + norms"))
+    report(rows, title=f"2b. where sketching pays at n = {n2} (ratio > 1: the sketch is faster)")
+
+
+def plain_pivotal_loop(leaf_idx, leaf_p, u):
+    """Algorithm 1 as a plain sequential Python loop over the internal nodes (the textbook form)."""
+    idx, r = list(leaf_idx), list(leaf_p)
+    chosen = []
+    off = 0
+    while len(idx) > 1:
+        ni, nr = [], []
+        for j in range(len(idx) // 2):
+            il, ir, a, b, uu = idx[2 * j], idx[2 * j + 1], r[2 * j], r[2 * j + 1], u[off + j]
+            s = a + b
+            if s <= 1.0:
+                ni.append(il if uu * s < a else ir)
+                nr.append(s)
+            else:
+                if uu * (2.0 - s) < 1.0 - a:
+                    chosen.append(ir)
+                    ni.append(il)
+                else:
+                    chosen.append(il)
+                    ni.append(ir)
+                nr.append(s - 1.0)
+        off += len(idx) // 2
+        idx, r = ni, nr
+    if r[0] > 0.5 and idx[0] >= 0:
+        chosen.append(idx[0])
+    return chosen
 
 
 def bench_pivotal(quick):
@@ -106,9 +143,14 @@ def bench_pivotal(quick):
         leaf_p = np.concatenate([p, np.zeros(L - n)])
         u = rng.random(L - 1)
         twin = get_kernel("sampling.pivotal_sweep", "numba")
-        rows = [dict(name=f"pivotal sweep n={n}", refimpl=timeit(lambda: twin(idx, leaf_p, u), repeat=3),
+        twin(idx[:2], leaf_p[:2], u[:1])  # compile outside the timings
+        tw = timeit(lambda: twin(idx, leaf_p, u), repeat=3)
+        rows = [dict(name=f"pivotal sweep n={n}", refimpl=tw,
                      peer=timeit(lambda: pivotal_sweep.reference(idx, leaf_p, u), repeat=3),
-                     peer_name="array-API reference (numpy)")]
+                     peer_name="array-API reference (numpy, level-vectorised)"),
+                dict(name=f"pivotal sweep n={n}", refimpl=tw,
+                     peer=timeit(lambda: plain_pivotal_loop(idx, leaf_p, u), repeat=1),
+                     peer_name="plain sequential Python loop of Alg. 1")]
         with use_backend("numba"):
             rows.append(dict(name=f"pivotal_sample n={n} (numba backend)",
                              refimpl=timeit(lambda: pivotal_sample(p, rng=1), repeat=3), peer=times[n],

@@ -55,6 +55,7 @@ from ._checks import check_probabilities, check_scores, to_host
 __all__ = [
     "bernoulli_sample",
     "inclusion_probabilities",
+    "local_pivotal_sample",
     "pivotal_sample",
     "pivotal_tree",
     "sample_with_replacement",
@@ -255,11 +256,12 @@ def pivotal_sweep(leaf_idx: Any, leaf_p: Any, u: Any) -> Any:
         off += m
         s = a + b
         merge = s <= 1.0  # Alg. 1, match with p_l + p_r <= 1
-        left_wins = uu * s < a
-        right_selected = uu * (2.0 - s) < (1.0 - a)  # match with p_l + p_r > 1
-        minus_one = xp.full_like(il, -1)
-        chosen.append(xp.where(merge, minus_one, xp.where(right_selected, ir, il)))
-        idx = xp.where(merge, xp.where(left_wins, il, ir), xp.where(right_selected, il, ir))
+        # one flag per node: "left wins" (u·s < a) for a merge, "right selected" (u·(2-s) < 1-a)
+        # otherwise; x < y is tested as x - y < 0 (same truth value for finite doubles). In both
+        # cases the left unit survives when the flag is set, so one where() picks the survivor.
+        flag = xp.where(merge, uu * s - a, uu * (2.0 - s) - (1.0 - a)) < 0.0
+        chosen.append(xp.where(merge, xp.full_like(il, -1), xp.where(flag, ir, il)))
+        idx = xp.where(flag, il, ir)
         r = xp.where(merge, s, s - 1.0)
     # root: authors' floating-point fix (residual 1 - δ counts as 1)
     root = xp.where((r > 0.5) & (idx >= 0), idx, xp.full_like(idx, -1))
@@ -484,3 +486,145 @@ def pivotal_core(pb: Any, p_host: np.ndarray, k: int, coords: np.ndarray | None,
         raise RuntimeError(f"pivotal sampling returned {int(sample.shape[0])} units instead of sum(p) = {k}; "
                            "please report this with the input")
     return sample
+
+
+# ---------------------------------------------------------------------------------------------
+# local (distance) pivotal sampling, Grafström, Lundström, Schelin (2012)
+# ---------------------------------------------------------------------------------------------
+
+
+@leaf_kernel("sampling.local_pivotal_sweep")
+def local_pivotal_sweep(X: Any, r: Any, u: Any) -> Any:
+    """Local pivotal method (LPM2): repeatedly match a random undecided unit with its nearest one.
+
+    Step t (at most m - 1 steps, one unit decided per step): i = the ⌊u[2t]·c⌋-th undecided unit in
+    index order (c undecided units), j = its nearest undecided unit (squared Euclidean distance
+    summed coordinate by coordinate in column order; ties to the smallest index), and the pivotal
+    match of :func:`pivotal_sweep` with uniform u[2t+1] (i plays the left unit). A unit whose
+    residual reaches 0 or 1 is decided; the last undecided unit is selected when its residual is
+    > 1/2. Sequential: the reference loops in Python with one vectorised distance scan per step,
+    O(m²D) work; the Numba twin runs the same comparisons on the same float64 values (bit-for-bit).
+
+    Parameters
+    ----------
+    X : float64 array, shape (m, D)
+        Coordinates of the m units with 0 < p < 1.
+    r : float64 array, shape (m,)
+        Their probabilities.
+    u : float64 array, shape (2·max(m - 1, 0) + 1,)
+        Host uniforms.
+
+    Returns
+    -------
+    bool array, shape (m,)
+        Which units are selected.
+    """
+    xp = array_namespace(X, r, u)
+    m, D = X.shape
+    r = xp.asarray(r, copy=True)
+    active = xp.ones((m,), dtype=xp.bool)
+    selected = xp.zeros((m,), dtype=xp.bool)
+    inf = xp.full((m,), float("inf"), dtype=X.dtype, device=device(X))
+    pos = xp.arange(m, device=device(X))
+    count = m
+    t = 0
+    while count >= 2:
+        act = xp.nonzero(active)[0]
+        i = int(act[min(int(float(u[2 * t]) * count), count - 1)])
+        d2 = (X[:, 0] - X[i, 0]) ** 2
+        for c in range(1, D):
+            d2 = d2 + (X[:, c] - X[i, c]) ** 2
+        others = active & (pos != i)
+        d2 = xp.where(others, d2, inf)
+        j = int(xp.argmin(d2))
+        if not float(d2[j]) < float("inf"):  # overflowing distances: the first other undecided unit
+            j = int(xp.nonzero(others)[0][0])
+        a, b, uu = float(r[i]), float(r[j]), float(u[2 * t + 1])
+        s = a + b
+        if s <= 1.0:
+            win, lose = (i, j) if uu * s < a else (j, i)
+            wr, lr = s, 0.0
+        else:
+            win, lose = (j, i) if uu * (2.0 - s) < 1.0 - a else (i, j)  # `win` is selected
+            wr, lr = 1.0, s - 1.0
+        r = xp.where(pos == win, xp.asarray(wr, dtype=r.dtype), xp.where(pos == lose, xp.asarray(lr, dtype=r.dtype), r))
+        for q, val in ((win, wr), (lose, lr)):
+            if val >= 1.0:
+                selected = selected | (pos == q)
+            if val >= 1.0 or val <= 0.0:
+                active = active & (pos != q)
+                count -= 1
+        t += 1
+    if count == 1:
+        last = int(xp.nonzero(active)[0][0])
+        if float(r[last]) > 0.5:  # Σ p integer ⇒ the residual is 0 or 1 up to round-off
+            selected = selected | (pos == last)
+    return selected
+
+
+@capabilities(host=("cupy", "torch", "array_api_strict"),
+              reason="a sequential loop with one scalar decision per match; uniforms drawn on the host (SPEC 7)")
+def local_pivotal_sample(p: Any, coords: Any, *, rng: Any = None) -> Any:
+    """Local pivotal sampling (Grafström, Lundström & Schelin 2012, LPM2): exactly Σ p units, marginals p.
+
+    Units with p_i = 1 are taken and units with p_i = 0 left out. Among the others, repeatedly
+    pick an undecided unit i uniformly at random, find its nearest undecided neighbour j in
+    ``coords`` (Euclidean), and play the pivotal match of i and j (:func:`pivotal_sweep` rule),
+    until every unit is decided (:func:`local_pivotal_sweep`). Nearby units compete, so the sample
+    is spread over the domain (spatially balanced). This is the "distance pivotal" sampler of
+    Shimizu et al.'s code (``distPivotalSampling``) [V: described there as matching each unit with
+    its nearest unfinished neighbour in random order; LPM2 of Grafström et al. [V abstract]].
+    Cost O(m²D) for m units with 0 < p < 1 (a nearest-neighbour scan per match): use
+    :func:`pivotal_sample` with a spatial tree (O(m log m)) for large m.
+
+    Parameters
+    ----------
+    p : array-like, shape (n,)
+        Inclusion probabilities in [0, 1] with an integer sum k >= 1.
+    coords : array-like, shape (n, D) or (n,)
+        The points the distances are measured on (the raw inputs, not feature rows).
+    rng : None, int or numpy.random.Generator
+        SPEC 7: 2(m - 1) + 1 host uniforms, so every backend returns the same sample.
+
+    Returns
+    -------
+    integer array, shape (k,)
+        Sorted indices of the sampled units (caller's array library).
+
+    Raises
+    ------
+    ValueError
+        p outside [0, 1], NaN/inf, Σ p not a positive integer, coords of the wrong length or non-finite.
+
+    Examples
+    --------
+    >>> s = local_pivotal_sample([0.5, 0.5, 0.5, 0.5], [0.0, 0.1, 5.0, 5.1], rng=0)
+    >>> len(s), int((s < 2).sum())  # one unit from each pair of neighbours
+    (2, 1)
+    """
+    p = check_probabilities(p)
+    n = int(p.shape[0])
+    p_host = np.asarray(to_host(p), dtype=np.float64)
+    k = _integer_sum(p_host)
+    coords = _check_coords(coords, n)
+    gen = check_rng(rng)
+    v.check_size(n, "p", limit=10**6, why="the local pivotal method does O(n^2) distance evaluations")
+    bd = Boundary(p)
+    xp = bd.xp
+    units = np.nonzero((p_host > 0.0) & (p_host < 1.0))[0]
+    m = int(units.shape[0])
+    X = np.asarray(to_host(coords), dtype=np.float64)[units]
+    u = gen.random(2 * max(m - 1, 0) + 1)
+    certain = np.nonzero(p_host == 1.0)[0]
+    if m:
+        sel = local_pivotal_sweep(bd.asarray(X, dtype=xp.float64, name="coords"),
+                                  bd.asarray(p_host[units], dtype=xp.float64, name="p"),
+                                  bd.asarray(u, dtype=xp.float64, name="u"))
+        chosen = units[np.asarray(to_host(sel), dtype=bool)]
+    else:
+        chosen = units
+    sample = np.sort(np.concatenate([certain, chosen])).astype(np.int64)
+    if sample.shape[0] != k:  # only possible when Σ p is an integer only to within round-off
+        raise RuntimeError(f"local pivotal sampling returned {sample.shape[0]} units instead of sum(p) = {k}; "
+                           "please report this with the input")
+    return bd.out(bd.asarray(sample, dtype=xp.int64, name="sample"))

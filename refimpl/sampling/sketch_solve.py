@@ -34,23 +34,11 @@ from refimpl.backends import Boundary, capabilities, check_rng
 from refimpl.backends.linalg import lstsq
 
 from ._checks import check_tall
-from .leverage import _exact_scores, sparse_sign_apply
+from .leverage import _exact_scores, _fwht, sparse_sign_apply
 
 __all__ = ["linf_error_ratio", "sketch_and_solve"]
 
 _SKETCHES = ("gaussian", "srht", "countsketch", "leverage")
-
-
-def _fwht(X: Any, xp: Any) -> Any:
-    """Orthonormal Walsh-Hadamard transform along axis 0 (length a power of 2), O(N c log N)."""
-    N, c = X.shape
-    h = 1
-    while h < N:
-        Y = xp.reshape(X, (N // (2 * h), 2, h, c))
-        a, b = Y[:, 0, :, :], Y[:, 1, :, :]
-        X = xp.reshape(xp.stack([a + b, a - b], axis=1), (N, c))
-        h *= 2
-    return X / math.sqrt(N)
 
 
 def _apply_sketch(M: Any, kind: str, m: int, gen: np.random.Generator, bd: Boundary, tau: Any = None) -> Any:

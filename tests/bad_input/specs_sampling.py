@@ -8,6 +8,7 @@ exist), so this file is harmless before the merge and active after it. The facto
 import functools
 
 import numpy as np
+import scipy.optimize  # noqa: F401  (lazy in lp.py; imported here so the 2 s limit times the call)
 
 from _harness import A, Spec
 import refimpl.sampling as sp
@@ -45,6 +46,20 @@ def _sketch(which):
     return sp.priority_sketch(B, 4, seed=7)
 
 
+@functools.lru_cache(None)
+def _linsketch(which):
+    B = _A if which == "A" else _rng.standard_normal((8, 2))
+    return sp.linear_sketch(B, 3, seed=7)
+
+
+@functools.lru_cache(None)
+def _regsketch(which):
+    X = _rng.standard_normal((10, 2))
+    if which == "X":
+        return sp.priority_sketch(X, 10, seed=3)
+    return sp.priority_sketch((X @ np.array([1.0, 2.0]))[:, None], 10, seed=3)
+
+
 _FACTORIES = {
     # ------------------------------------------------------------------ leverage scores
     "leverage_scores": lambda: _s(sp.leverage_scores, A=A("mat", _A), method=A("choice", "qr"),
@@ -65,6 +80,8 @@ _FACTORIES = {
     "pivotal_sample": lambda: _s(sp.pivotal_sample, p=A("prob", _P_INT),
                                  coords=A("mat", _COORDS6, tied=True, optional=True), rng=A("rng", 0),
                                  split=A("choice", "pca"), first_rotation=A("real", 45.0)),
+    "local_pivotal_sample": lambda: _s(sp.local_pivotal_sample, p=A("prob", _P_INT, tied=True), coords=A("mat", _COORDS6, tied=True),
+                                       rng=A("rng", 0)),
     # ------------------------------------------------------------------ regression
     "reweighted_lstsq": lambda: _s(sp.reweighted_lstsq, A_S=A("mat", _A2[:5].copy(), tied=True),
                                    b_S=A("vec", _b12[:5].copy(), tied=True),
@@ -85,10 +102,27 @@ _FACTORIES = {
                                    seed=A("size", 7, min=0), keys=A("labels", None, optional=True, tied=True, sample=_KEYS)),
     "sketched_product": lambda: _s(sp.sketched_product, sketch_A=A("result", make=lambda: _sketch("A")),
                                    sketch_B=A("result", make=lambda: _sketch("B"))),
+    "linear_sketch": lambda: _s(sp.linear_sketch, accept=_KEYS_OK, A=A("mat", _A), t=A("size", 3),
+                                seed=A("size", 7, min=0), kind=A("choice", "countsketch"),
+                                keys=A("labels", None, optional=True, tied=True, sample=_KEYS)),
+    "coordinated_regression": lambda: _s(sp.coordinated_regression, sketch_X=A("result", make=lambda: _regsketch("X")),
+                                         sketch_y=A("result", make=lambda: _regsketch("y")), lam=A("nonneg", 0.0)),
     # ------------------------------------------------------------------ DPPs and volume sampling
     "projection_dpp_sample": lambda: _s(sp.projection_dpp_sample, V=A("mat", _V), rng=A("rng", 0)),
     "volume_sample": lambda: _s(sp.volume_sample, V=A("mat", _V), n=A("size", 4, min=3), rng=A("rng", 0)),
     # ------------------------------------------------------------------ sensitivities, sketch-and-solve
+    "root_leverage_scores": lambda: _s(sp.root_leverage_scores, A=A("mat", _A), p=A("pos", 1.0)),
+    "lp_mixture_scores": lambda: _s(sp.lp_mixture_scores, A=A("mat", _A2[:8].copy()), p=A("pos", 1.0),
+                                    sensitivities=A("vec", None, optional=True, tied=True,
+                                                    sample=np.linspace(0.1, 0.5, 8))),
+    "sensitivity_sample": lambda: _s(sp.sensitivity_sample, scores=A("vec", _SCORES), k=A("size", 3),
+                                     p=A("pos", 1.0), rng=A("rng", 0)),
+    "lp_regression": lambda: _s(sp.lp_regression,
+                                accept={"callback=returns_none": "a callback returning None means 'continue' (documented)"},
+                                A=A("mat", _A2, tied=True), b=A("vec", _b12, tied=True),
+                                p=A("pos", 1.5), weights=A("vec", None, optional=True, tied=True, sample=np.ones(12)),
+                                gtol=A("pos", 1e-10), max_iter=A("size", 200),
+                                callback=A("callable", None, optional=True, sample=lambda state: None)),
     "lp_sensitivities": lambda: _s(sp.lp_sensitivities, A=A("mat", _A2[:8].copy()), p=A("pos", 1.5)),
     "sketch_and_solve": lambda: _s(sp.sketch_and_solve, A=A("mat", _A16, tied=True), b=A("vec", _b16, tied=True),
                                    m=A("size", 8), sketch=A("choice", "gaussian"), rng=A("rng", 0)),

@@ -135,3 +135,84 @@ def test_extreme_scales(builder):
     for c in (1e300, 1e-300):
         with pytest.raises(ValueError, match="A is too .* to sketch"):
             builder(A * c, 4, seed=7)
+
+
+# --------------------------------------------------------------------------------------------
+# linear product sketches (JL, CountSketch) and coordinated regression
+# --------------------------------------------------------------------------------------------
+
+
+def test_linear_sketch_keyed_and_unbiased():
+    from refimpl.sampling import linear_sketch, sketched_product
+
+    rng = np.random.default_rng(0)
+    A, B = rng.standard_normal((300, 3)), rng.standard_normal((300, 2))
+    exact = A.T @ B
+    for kind in ("jl", "countsketch"):
+        Ws = np.array([sketched_product(linear_sketch(A, 8, seed=s, kind=kind), linear_sketch(B, 8, seed=s, kind=kind))
+                       for s in range(200)])
+        se = Ws.std(0, ddof=1) / np.sqrt(200)
+        assert np.max(np.abs(Ws.mean(0) - exact) / se) <= 4.5
+        rms = np.sqrt(np.mean(np.linalg.norm(Ws - exact, axis=(1, 2)) ** 2)) / (np.linalg.norm(A) * np.linalg.norm(B))
+        assert rms <= np.sqrt(2 / 8)
+        # S depends on (seed, key) only: permuting the rows with their keys gives the same SA
+        perm = rng.permutation(300)
+        np.testing.assert_allclose(linear_sketch(A[perm], 8, seed=3, kind=kind, keys=perm).rows,
+                                   linear_sketch(A, 8, seed=3, kind=kind).rows, rtol=1e-12, atol=1e-12)
+    cs = linear_sketch(np.eye(5), 4, seed=1, kind="countsketch").rows
+    assert np.all(np.abs(cs).sum(0) == 1.0)  # one ±1 per column of S
+    jl = linear_sketch(np.eye(5), 4, seed=1, kind="jl").rows
+    np.testing.assert_allclose(np.abs(jl), 0.5)
+
+
+def test_coordinated_regression_exact_when_everything_is_kept():
+    from refimpl.sampling import CoordinatedRegressionStatus, coordinated_regression
+
+    rng = np.random.default_rng(1)
+    keys_X = rng.permutation(60)[:50]  # two tables, 40 keys in common
+    keys_y = np.concatenate([keys_X[:40], 100 + np.arange(10)])
+    X = rng.standard_normal((50, 3))
+    beta = np.array([1.0, -2.0, 0.5])
+    y = np.concatenate([X[:40] @ beta + 0.1 * rng.standard_normal(40), rng.standard_normal(10)])
+    r = coordinated_regression(priority_sketch(X, 50, seed=2, keys=keys_X),
+                               priority_sketch(y[:, None], 50, seed=2, keys=keys_y))
+    ref = np.linalg.lstsq(X[:40], y[:40], rcond=None)[0]
+    assert r.status is CoordinatedRegressionStatus.COMPLETED and r.n_joined == 40
+    np.testing.assert_allclose(r.x, ref, rtol=1e-10)
+    # sketches of 25 rows: unbiased Gram and cross products over the join
+    Gs, cs = [], []
+    for s in range(300):
+        rr = coordinated_regression(priority_sketch(X, 25, seed=s, keys=keys_X),
+                                    priority_sketch(y[:, None], 25, seed=s, keys=keys_y))
+        Gs.append(rr.gram)
+        cs.append(rr.cross)
+    Gs, cs = np.array(Gs), np.array(cs)
+    assert np.max(np.abs(cs.mean(0) - X[:40].T @ y[:40]) / (cs.std(0, ddof=1) / np.sqrt(300))) <= 4.5
+    assert np.max(np.abs(Gs.mean(0) - X[:40].T @ X[:40]) / (Gs.std(0, ddof=1) / np.sqrt(300) + 1e-12)) <= 4.5
+
+
+def test_linear_and_regression_bad_input():
+    from refimpl.sampling import coordinated_regression, linear_sketch, sketched_product
+
+    A = np.eye(4)
+    with pytest.raises(ValueError, match="kind"):
+        linear_sketch(A, 2, seed=0, kind="srht")
+    with pytest.raises(ValueError, match="t must be"):
+        linear_sketch(A, 0, seed=0)
+    with pytest.raises(ValueError, match="keys must be unique"):
+        linear_sketch(A, 2, seed=0, keys=[1, 1, 2, 3])
+    with pytest.raises(ValueError, match="same seed, kind and size"):
+        sketched_product(linear_sketch(A, 2, seed=0), linear_sketch(A, 3, seed=0))
+    with pytest.raises(TypeError, match="sketch_B"):
+        sketched_product(linear_sketch(A, 2, seed=0), priority_sketch(A, 2, seed=0))
+    y = priority_sketch(np.ones((4, 1)), 4, seed=1)
+    with pytest.raises(ValueError, match="same seed"):
+        coordinated_regression(priority_sketch(A, 4, seed=0), y)
+    with pytest.raises(ValueError, match="one-column"):
+        coordinated_regression(priority_sketch(A, 4, seed=1), priority_sketch(A, 4, seed=1))
+    with pytest.raises(TypeError, match="sketch_X"):
+        coordinated_regression("x", y)
+    with pytest.raises(ValueError, match="lam"):
+        coordinated_regression(priority_sketch(A, 4, seed=1), y, lam=-1.0)
+    r = coordinated_regression(priority_sketch(np.ones((4, 2)), 4, seed=1), y)
+    assert not r.success  # identical columns: singular Gram matrix

@@ -69,7 +69,7 @@ def test_ridge_scores():
     assert np.isfinite(ridge_leverage_scores(np.ones((5, 3)), 1.0)).all()
 
 
-@pytest.mark.parametrize("embedding", ["sparse_sign", "gaussian"])
+@pytest.mark.parametrize("embedding", ["sparse_sign", "gaussian", "srht"])
 @pytest.mark.parametrize("jl", [False, True])
 def test_sketched_within_eps(embedding, jl):
     A = tall(20000, 10, seed=5, heavy=False)
@@ -187,7 +187,7 @@ def test_backend_agreement_sketch(backend, seed, embedding, jl):
         (np.eye(3), {"method": "sketch", "eps": 0.0}, ValueError, "eps"),
         (np.eye(3), {"method": "sketch", "rank_tol": 1e-8}, ValueError, "rank_tol"),
         (np.eye(3), {"rank_tol": 2.0}, ValueError, "rank_tol"),
-        (np.eye(3), {"embedding": "srht"}, ValueError, "embedding"),
+        (np.eye(3), {"embedding": "hadamard"}, ValueError, "embedding"),
         (np.eye(3), {"method": "sketch", "rng": "seed"}, TypeError, "rng"),
         # rng and jl are checked whatever the method (the exact methods ignore them)
         (np.eye(3), {"rng": "seed"}, TypeError, "rng"),
@@ -226,3 +226,24 @@ def test_bad_ridge(lam, match):
 def test_bad_sketch_sizes(kwargs, exc, match):
     with pytest.raises(exc, match=match):
         sketch_sizes(1000, 5, **kwargs)
+
+
+def test_srht_embedding_within_eps():
+    A = np.random.default_rng(11).standard_normal((5000, 8))
+    tau = leverage_scores(A)
+    for eps in (0.5, 0.25):
+        approx = leverage_scores(A, method="sketch", eps=eps, rng=3, embedding="srht")
+        assert np.max(np.abs(approx / tau - 1)) <= eps
+
+
+def test_times_rinv_twin_matches_reference():
+    from refimpl.backends import get_kernel
+    from refimpl.sampling.leverage import times_rinv
+
+    rng = np.random.default_rng(12)
+    A = rng.standard_normal((200, 7))
+    R = np.triu(rng.standard_normal((7, 7))) + 5 * np.eye(7)
+    twin = get_kernel("sampling.times_rinv", "numpy")
+    np.testing.assert_allclose(twin(A, R), times_rinv.reference(A, R), rtol=1e-12, atol=1e-13)
+    np.testing.assert_allclose(twin(A.astype(np.float32), R.astype(np.float32)), times_rinv.reference(A, R), rtol=1e-4,
+                               atol=1e-5)
