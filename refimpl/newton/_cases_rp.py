@@ -13,14 +13,7 @@ import numpy as np
 
 from refimpl.crosscheck import Case, Tolerance, cases_for
 
-#: Bai, Scheinberg & Tütüncü (2016), §6.1 (entries × 1e-4): Choi & Chen's 5-asset example
-COV5 = np.array([
-    [94.868, 33.750, 12.325, -1.178, 8.778],
-    [33.750, 445.642, 98.955, -7.901, 84.954],
-    [12.325, 98.955, 117.265, 0.503, 45.184],
-    [-1.178, -7.901, 0.503, 5.460, 1.057],
-    [8.778, 84.954, 45.184, 1.057, 34.126],
-]) * 1e-4
+from refimpl.newton.risk_parity import COV5
 _r = np.random.default_rng(3)
 _B = _r.standard_normal((6, 4))
 SINGULAR = _B @ _B.T  # rank 4 of 6

@@ -98,6 +98,15 @@ SYM_RTOL = 1e-10
 PSD_SHIFT = 1e-10
 #: budgets must sum to 1 within this
 BUDGET_ATOL = 1e-8
+#: the 5-asset covariance of Bai, Scheinberg & Tütüncü (2016), §6.1 (entries × 1e-4), Choi & Chen's
+#: (2022) example of Tables 2-4; one copy for the tests, the claims and the cross-check cases
+COV5 = np.array([
+    [94.868, 33.750, 12.325, -1.178, 8.778],
+    [33.750, 445.642, 98.955, -7.901, 84.954],
+    [12.325, 98.955, 117.265, 0.503, 45.184],
+    [-1.178, -7.901, 0.503, 5.460, 1.057],
+    [8.778, 84.954, 45.184, 1.057, 34.126],
+]) * 1e-4
 
 
 class RiskParityStatus(StatusEnum):

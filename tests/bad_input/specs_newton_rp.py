@@ -8,14 +8,7 @@ from refimpl import newton as nt
 #: canonical (post-rename) name -> today's names; none here.
 ALIASES: dict = {}
 
-#: the 5-asset covariance of Bai, Scheinberg & Tütüncü (2016), §6.1 (Choi & Chen's Table 2 example)
-_COV5 = np.array([
-    [94.868, 33.750, 12.325, -1.178, 8.778],
-    [33.750, 445.642, 98.955, -7.901, 84.954],
-    [12.325, 98.955, 117.265, 0.503, 45.184],
-    [-1.178, -7.901, 0.503, 5.460, 1.057],
-    [8.778, 84.954, 45.184, 1.057, 34.126],
-]) * 1e-4
+from refimpl.newton.risk_parity import COV5 as _COV5
 
 SPECS = {
     "newton.risk_parity": Spec(

@@ -11,14 +11,7 @@ from refimpl.newton import RiskParityStatus, risk_parity
 from refimpl.testing import assert_backend_agrees
 
 METHODS = ["ccd_improved", "ccd", "newton"]
-#: Bai, Scheinberg & Tütüncü (2016), §6.1 (entries × 1e-4), as in Choi & Chen's Tables 2-4
-COV5 = np.array([
-    [94.868, 33.750, 12.325, -1.178, 8.778],
-    [33.750, 445.642, 98.955, -7.901, 84.954],
-    [12.325, 98.955, 117.265, 0.503, 45.184],
-    [-1.178, -7.901, 0.503, 5.460, 1.057],
-    [8.778, 84.954, 45.184, 1.057, 34.126],
-]) * 1e-4
+from refimpl.newton.risk_parity import COV5
 
 
 def _random_cov(rng, n, cond=1e3):

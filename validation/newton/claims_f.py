@@ -14,14 +14,7 @@ from refimpl.newton import RiskParityStatus, risk_parity
 
 from .._claims import ClaimContext, Outcome, Target, claim, pyplot
 
-#: Bai, Scheinberg & Tütüncü (2016), §6.1 (entries × 1e-4), Choi & Chen's 5-asset example
-COV5 = np.array([
-    [94.868, 33.750, 12.325, -1.178, 8.778],
-    [33.750, 445.642, 98.955, -7.901, 84.954],
-    [12.325, 98.955, 117.265, 0.503, 45.184],
-    [-1.178, -7.901, 0.503, 5.460, 1.057],
-    [8.778, 84.954, 45.184, 1.057, 34.126],
-]) * 1e-4
+from refimpl.newton.risk_parity import COV5
 W5 = np.array([0.125, 0.047, 0.083, 0.613, 0.132])
 TABLE4 = {
     (-1, 1, 1, 1, 1): [-0.223, 0.074, 0.125, 0.820, 0.204],
