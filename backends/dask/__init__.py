@@ -42,6 +42,8 @@ __all__ = ["asarray", "client_info", "host_chunk_rows", "is_row_result", "max_ta
 
 #: Environment variable: rows per chunk when a host array is wrapped for the dask backend.
 CHUNK_ROWS_ENV = "REFIMPL_DASK_CHUNK_ROWS"
+#: Environment variable: at most this many row chunks for a wrapped host array (default: no cap).
+MAX_CHUNKS_ENV = "REFIMPL_DASK_MAX_CHUNKS"
 #: Default target size of one chunk of a wrapped host array.
 TARGET_CHUNK_BYTES = 64 * 2**20
 
@@ -76,24 +78,32 @@ def host_chunk_rows(shape: tuple[int, ...], itemsize: int) -> int:
     """Rows per chunk for a host array of ``shape`` wrapped by the dask backend.
 
     ``REFIMPL_DASK_CHUNK_ROWS`` if set (the test suite sets a small value so that every algorithm
-    runs on several chunks), else about 64 MiB per chunk; never fewer rows than columns (TSQR needs
-    tall blocks).
+    runs on several chunks), else about 64 MiB per chunk; at most ``REFIMPL_DASK_MAX_CHUNKS`` chunks
+    if that is set; never fewer rows than columns (tall blocks).
     """
     n = int(shape[0]) if shape else 1
     width = int(np.prod(shape[1:], dtype=np.int64)) if len(shape) > 1 else 1
-    env = os.environ.get(CHUNK_ROWS_ENV, "").strip()
-    if env:
-        try:
-            rows = int(env)
-        except ValueError:
-            raise ValueError(f"{CHUNK_ROWS_ENV} must be a positive integer (rows per chunk); got {env!r}") from None
-        if rows < 1:
-            raise ValueError(f"{CHUNK_ROWS_ENV} must be a positive integer (rows per chunk); got {env!r}")
-    else:
-        rows = max(1, TARGET_CHUNK_BYTES // max(1, width * itemsize))
+    env = _env_int(CHUNK_ROWS_ENV, "rows per chunk")
+    rows = env if env is not None else max(1, TARGET_CHUNK_BYTES // max(1, width * itemsize))
+    cap = _env_int(MAX_CHUNKS_ENV, "the largest number of row chunks")
+    if cap is not None:
+        rows = max(rows, -(-n // cap))
     if len(shape) == 2:
         rows = max(rows, int(shape[1]))
     return max(1, min(rows, max(n, 1)))
+
+
+def _env_int(var: str, what: str) -> int | None:
+    env = os.environ.get(var, "").strip()
+    if not env:
+        return None
+    try:
+        value = int(env)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise ValueError(f"{var} must be a positive integer ({what}); got {env!r}")
+    return value
 
 
 def asarray(x: Any, dtype: Any = None, row_chunks: tuple[int, ...] | None = None) -> Any:
