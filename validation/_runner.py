@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TextIO
 
-from refimpl.backends import available_backends, get_backend, use_backend
+from refimpl.backends import BackendUnsupportedError, available_backends, get_backend, use_backend
 
 from . import _claims
 from ._claims import (
@@ -283,6 +283,9 @@ def _run_one(c: Claim, backend_name: str, quick: bool, report_dir: Path | None,
         except ClaimSkipped as exc:
             return ClaimRecord(**common, measured=None, passed=None, detail="", seconds=time.perf_counter() - start,
                                skip_reason=str(exc))
+        except BackendUnsupportedError as exc:  # e.g. a function not declared for dask (opt-in)
+            return ClaimRecord(**common, measured=None, passed=None, detail="", seconds=time.perf_counter() - start,
+                               skip_reason=f"not supported on the {backend_name} backend: {exc}")
         except Exception as exc:  # a crashing claim is reported, and counts as a failure
             logger.debug("claim %s/%s raised", c.family, c.id, exc_info=True)
             tb = traceback.format_exception_only(type(exc), exc)[-1].strip()
