@@ -25,7 +25,7 @@ from __future__ import annotations
 import os
 
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 
 from refimpl.backends import BACKEND_NAMES, BackendUnsupportedError, available_backends, use_backend
 from refimpl.testing import skip_unless_supported
@@ -95,8 +95,10 @@ def pytest_runtest_call(item):
     on_dask = params.get("backend") == "dask"
     func = getattr(item, "obj", None)
     saved = getattr(func, "_hypothesis_internal_use_settings", None) if on_dask else None
-    if saved is not None and saved.max_examples > DASK_MAX_EXAMPLES:
-        func._hypothesis_internal_use_settings = settings(saved, max_examples=DASK_MAX_EXAMPLES)
+    if saved is not None:  # few examples, no shrinking (a dask failure is reported as found)
+        func._hypothesis_internal_use_settings = settings(
+            saved, max_examples=min(saved.max_examples, DASK_MAX_EXAMPLES),
+            phases=[p for p in saved.phases if p is not Phase.shrink])
     try:
         return (yield)
     except BackendUnsupportedError as exc:
