@@ -42,7 +42,7 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 os.environ.setdefault("REFIMPL_DASK_CHUNK_ROWS", "16")
 os.environ.setdefault("REFIMPL_DASK_MAX_CHUNKS", "4")
 #: Hypothesis examples per property on the dask backend (see pytest_runtest_call).
-DASK_MAX_EXAMPLES = 3
+DASK_MAX_EXAMPLES = 2
 _AVAILABLE = available_backends()
 
 

@@ -1,8 +1,9 @@
 """The ``dask`` backend: lazy, chunked arrays (``dask.array``), locally out of core or on a cluster.
 
 Dask is the engine; refimpl writes no scheduler. The backend's namespace is
-``array_api_compat.dask.array`` with one fix (``linalg.svdvals``, which the compat layer routes
-through a full SVD that dask does not have). What this package adds:
+``array_api_compat.dask.array`` with two fixes (``linalg.svdvals``, which the compat layer routes
+through a full SVD that dask does not have, and ``take`` with a small lazy index array, which dask
+gets wrong for a length-1 index along axis 1). What this package adds:
 
 * :func:`asarray`: the dask side of :class:`refimpl.backends.Boundary`. A dask input stays lazy
   (only a dtype cast is added to its graph); a host input (NumPy, lists) is wrapped with
@@ -51,7 +52,8 @@ _NAMESPACE: types.ModuleType | None = None
 
 
 def namespace() -> types.ModuleType:
-    """``array_api_compat.dask.array`` with ``linalg.svdvals`` fixed (a thin SVD, no full one)."""
+    """``array_api_compat.dask.array`` with two fixes: ``linalg.svdvals`` (a thin SVD, no full one) and
+    ``take`` (a small lazy index array is computed first; see the comment there)."""
     global _NAMESPACE
     if _NAMESPACE is None:
         import array_api_compat.dask.array as base
@@ -69,6 +71,16 @@ def namespace() -> types.ModuleType:
             return da.linalg.svd(x)[1]
 
         linalg.svdvals = svdvals
+        base_take = base.take
+
+        def take(x: Any, indices: Any, /, *, axis: int | None = None) -> Any:
+            # small index arrays are computed first: dask indexes wrongly with a lazy length-1 index
+            # along axis 1 (it returns every column), and a host index lets dask plan the gather
+            if array_library(indices) == "dask" and indices.size <= 2**24:
+                indices = np.asarray(indices.compute())
+            return base_take(x, indices, axis=axis) if axis is not None else base_take(x, indices)
+
+        ns.take = take
         ns.linalg = linalg
         _NAMESPACE = ns
     return _NAMESPACE
