@@ -9,7 +9,13 @@ Every public refimpl function follows one rule (the Architecture page of the doc
 4. it returns arrays in the **caller's** array library: NumPy in (or lists) → NumPy out, CuPy in
    → CuPy out, torch in → torch out (on the caller's device).
 
-So a user's script runs unchanged under any ``REFIMPL_BACKEND``. :class:`Boundary` packages the
+So a user's script runs unchanged under any ``REFIMPL_BACKEND``.
+
+On the ``dask`` backend the boundary is chunk-aware: a dask input stays lazy (it is never
+materialised by the conversion), a host input is split into row chunks (a vector with as many
+rows as an earlier dask input gets that input's row chunks), and :meth:`Boundary.out` keeps an
+n-row result (axis 0 chunked like a dask input's rows) lazy for a dask caller while small results
+(a threshold, a curve over a grid, a d x m sketch) come back computed as NumPy. :class:`Boundary` packages the
 rule; algorithms use it like this::
 
     bd = Boundary(X, y)
@@ -82,6 +88,13 @@ class Boundary:
         # the common real precision; complex inputs stay complex at this precision (see asarray)
         self._np_dtype = np.finfo(np.result_type(*floating)).dtype if floating else np.dtype(np.float64)
         self.dtype = getattr(self.xp, self._np_dtype.name)
+        # dask backend: the row chunks of the dask inputs (host vectors of the same length follow them)
+        self._row_chunks: list[tuple[int, ...]] = []
+        if self.backend.library == "dask":
+            for x in inputs:
+                if array_library(x) == "dask" and getattr(x, "ndim", 0) >= 1:
+                    self._row_chunks.append(tuple(int(c) for c in x.chunks[0]))
+        self._input_rows = list(self._row_chunks)  # the rule of out(): results chunked like these stay lazy
 
     def asarray(self, x: Any, *, dtype: Any = "float", name: str = "input") -> Any:
         """Convert one input into the backend.
@@ -121,10 +134,32 @@ class Boundary:
                 dtype = getattr(self.xp, target.name)
             else:
                 raise ValueError(f"dtype must be 'float', 'keep' or an array dtype; got {dtype!r}")
+        if self.backend.library == "dask":
+            return self._dask_asarray(x, dtype)
         return self.backend.asarray(x, dtype=dtype)
 
+    def _dask_asarray(self, x: Any, dtype: Any) -> Any:
+        from .dask import asarray as dask_asarray
+
+        n = int(x.shape[0]) if getattr(x, "ndim", 0) >= 1 else None
+        hint = next((rc for rc in self._row_chunks if sum(rc) == n), None)
+        out = dask_asarray(x, dtype=dtype, row_chunks=hint)
+        if out.ndim >= 1 and hint is None and out.ndim == 2:  # later vectors of this length line up with it
+            self._row_chunks.append(tuple(int(c) for c in out.chunks[0]))
+        return out
+
     def out(self, x: Any) -> Any:
-        """Return the backend array ``x`` in the caller's array library (``None`` passes through)."""
+        """Return the backend array ``x`` in the caller's array library (``None`` passes through).
+
+        dask backend with a dask caller: an n-row result stays a lazy dask array, anything else is
+        computed and returned as NumPy (see the module docstring).
+        """
         if x is None:
             return None
+        if self.caller_library == "dask":
+            from .dask import is_row_result
+
+            if is_row_result(x, self._input_rows):
+                return x
+            return to_numpy(x)
         return _to_library(x, self.caller_library, self.caller_device)

@@ -13,7 +13,14 @@ backend:
     the function cannot run on that backend and raises :class:`BackendUnsupportedError` (the
     declared reason is the message).
 
-The default is ``"native"`` everywhere. On a GPU backend a ``"host"`` function warns once per
+The default is ``"native"`` everywhere **except on the ``dask`` backend, where support is opt-in**:
+a function runs on dask only if it declares it with ``dask="native"`` (lazy in, n-row results stay
+lazy) or ``dask="computed: <what comes back computed>"`` (it reduces chunked input to a small
+result, returned as NumPy); an optional note follows a colon (``dask="native: TSQR"``). Every
+function without a dask declaration raises :class:`BackendUnsupportedError` on dask, naming the
+function and the reason, so an algorithm that was never checked for chunked, lazy input cannot
+silently materialise it. ``unsupported={"dask": "why"}`` gives a specific reason (a sequential
+leaf kernel). On a GPU backend a ``"host"`` function warns once per
 function and process with :class:`HostRoundTripWarning` (the computation is correct, but data
 crosses the PCIe bus and part of it runs on the CPU); it does not raise, because a correct answer
 slowly is more useful than none, and the warning says which part is on the host and why.
@@ -50,7 +57,13 @@ __all__ = [
     "capability_table",
 ]
 
-NATIVE, HOST, UNSUPPORTED = "native", "host", "unsupported"
+NATIVE, HOST, UNSUPPORTED, COMPUTED = "native", "host", "unsupported", "computed"
+#: The backend whose support each function opts into (see the module docstring).
+DASK = "dask"
+#: The reason recorded for functions that declare nothing for dask.
+DASK_UNDECLARED = ("not declared for the dask backend (dask support is opt-in per function: only functions checked "
+                   "for chunked, lazy input run there; see the 'Running beyond one machine' page)")
+_DASK_LEVELS = (NATIVE, COMPUTED)
 #: Backends whose arrays are NumPy arrays: "host" there means no round trip at all.
 _NUMPY_BACKENDS = ("numpy", "numba")
 #: The public packages whose ``__all__`` :func:`capability_table` walks.
@@ -86,7 +99,7 @@ class Capabilities:
         Backend name → why it is not native (only for ``"host"`` and ``"unsupported"`` entries).
     """
 
-    def __init__(self, host: Mapping[str, str], unsupported: Mapping[str, str]) -> None:
+    def __init__(self, host: Mapping[str, str], unsupported: Mapping[str, str], dask: str | None = None) -> None:
         for table, what in ((host, "host"), (unsupported, "unsupported")):
             unknown = sorted(set(table) - set(BACKEND_NAMES))
             if unknown:
@@ -99,9 +112,34 @@ class Capabilities:
             raise ValueError(f"backends {both} are declared both host and unsupported")
         self.levels = {b: (UNSUPPORTED if b in unsupported else HOST if b in host else NATIVE) for b in BACKEND_NAMES}
         self.reasons = {**dict(host), **dict(unsupported)}
+        #: backend name -> a note on a supported entry (the dask declaration's text after the colon)
+        self.notes: dict[str, str] = {}
+        if dask is not None:
+            if DASK in host or DASK in unsupported:
+                raise ValueError("dask is declared twice: use either dask=... or a 'dask' entry in host/unsupported")
+            level, note = _parse_dask(dask)
+            self.levels[DASK] = level
+            if note:
+                self.notes[DASK] = note
+        elif DASK not in host and DASK not in unsupported:
+            self.levels[DASK] = UNSUPPORTED
+            self.reasons[DASK] = DASK_UNDECLARED
 
     def __repr__(self) -> str:
         return f"Capabilities({self.levels})"
+
+
+def _parse_dask(spec: Any) -> tuple[str, str]:
+    """``"native"``, ``"native: note"``, ``"computed: what"`` -> (level, note)."""
+    if not isinstance(spec, str) or not spec.strip():
+        raise ValueError(f"dask must be 'native', 'native: <note>' or 'computed: <what is returned computed>'; got {spec!r}")
+    level, _, note = spec.partition(":")
+    level, note = level.strip(), note.strip()
+    if level not in _DASK_LEVELS:
+        raise ValueError(f"dask must start with 'native' or 'computed' (then an optional ': note'); got {spec!r}")
+    if level == COMPUTED and not note:
+        raise ValueError(f"dask='computed: ...' must say what comes back computed (e.g. 'computed: lambda_hat'); got {spec!r}")
+    return level, note
 
 
 def _as_table(spec: Mapping[str, str] | Iterable[str] | str | None, reason: str | None, what: str) -> dict[str, str]:
@@ -123,6 +161,7 @@ def capabilities(
     unsupported: Mapping[str, str] | Iterable[str] | None = None,
     host_only: str | None = None,
     reason: str | None = None,
+    dask: str | None = None,
 ) -> Callable[[F], F]:
     """Declare how a public function runs on each backend (the default: native everywhere).
 
@@ -138,6 +177,12 @@ def capabilities(
         numpy and numba is ``"host"``) for this reason.
     reason : str, optional
         The shared reason when ``host`` or ``unsupported`` is a list of names.
+    dask : str, optional
+        Opt in to the ``dask`` backend: ``"native"`` (chunked input stays lazy; n-row results are
+        returned as dask arrays), ``"native: <note>"``, or ``"computed: <what>"`` (the function
+        reduces its chunked input to a small result that comes back computed, as NumPy). Without
+        it (and without a ``"dask"`` entry in ``host``/``unsupported``) the function raises
+        :class:`BackendUnsupportedError` on dask. ``host_only`` never covers dask.
 
     Returns
     -------
@@ -150,11 +195,11 @@ def capabilities(
     if host_only is not None and (not isinstance(host_only, str) or not host_only.strip()):
         raise ValueError(f"host_only must be a non-empty string saying what runs on the host; got {host_only!r}")
     if host_only is not None:
-        host_table.update({b: host_only for b in BACKEND_NAMES if b not in _NUMPY_BACKENDS})
-    caps = Capabilities(host_table, _as_table(unsupported, reason, "unsupported"))
+        host_table.update({b: host_only for b in BACKEND_NAMES if b not in _NUMPY_BACKENDS and b != DASK})
+    caps = Capabilities(host_table, _as_table(unsupported, reason, "unsupported"), dask)
 
     def decorate(func: F) -> F:
-        if all(level == NATIVE for level in caps.levels.values()):
+        if all(level in (NATIVE, COMPUTED) for level in caps.levels.values()):
             func.__refimpl_capabilities__ = caps  # type: ignore[attr-defined]
             return func
         warned: set[str] = set()
@@ -200,7 +245,7 @@ def capabilities(
 
 
 def capability_of(func: Any, backend: str) -> str:
-    """``"native"``, ``"host"`` or ``"unsupported"``: how ``func`` runs on ``backend``.
+    """``"native"``, ``"host"``, ``"unsupported"`` (or, on dask, ``"computed"``): how ``func`` runs on ``backend``.
 
     Raises
     ------
@@ -268,4 +313,14 @@ def capability_reasons() -> dict[str, dict[str, str]]:
         caps = getattr(obj, "__refimpl_capabilities__", None)
         if caps is not None and caps.reasons:
             out[qualname] = dict(caps.reasons)
+    return out
+
+
+def capability_notes() -> dict[str, dict[str, str]]:
+    """``{public qualified name: {backend name: note}}`` for supported entries with a note (dask)."""
+    out = {}
+    for qualname, obj in sorted(public_names().items()):
+        caps = getattr(obj, "__refimpl_capabilities__", None)
+        if caps is not None and getattr(caps, "notes", None):
+            out[qualname] = dict(caps.notes)
     return out

@@ -20,7 +20,7 @@ import numpy as np
 __all__ = ["array_library", "is_complex", "numpy_dtype", "real_dtype_name", "to_library", "to_numpy"]
 
 #: The array libraries :func:`to_library` can build.
-LIBRARIES: tuple[str, ...] = ("numpy", "cupy", "torch", "array_api_strict")
+LIBRARIES: tuple[str, ...] = ("numpy", "cupy", "torch", "array_api_strict", "dask")
 
 
 def array_library(x: Any) -> str | None:
@@ -30,6 +30,8 @@ def array_library(x: Any) -> str | None:
         return "numpy"
     if module in ("cupy", "torch", "array_api_strict"):
         return module
+    if module == "dask" and hasattr(x, "dask") and hasattr(x, "chunks"):  # dask.array.Array (lazy)
+        return "dask"
     return None
 
 
@@ -42,6 +44,8 @@ def to_numpy(x: Any) -> np.ndarray:
         return x.get()
     if library == "torch":
         return x.detach().cpu().numpy()
+    if library == "dask":  # computes the array (on the active distributed client, if any)
+        return np.asarray(x.compute())
     # array_api_strict: its arrays speak DLPack on the CPU device.
     return np.from_dlpack(x)
 
@@ -80,6 +84,10 @@ def _to_library(x: Any, library: str | None, device: Any = None) -> Any:
         import torch
 
         return torch.asarray(host, device=device)
+    if library == "dask":
+        import dask.array as da
+
+        return da.from_array(host, chunks=host.shape or ())
     import array_api_strict
 
     return array_api_strict.asarray(host)

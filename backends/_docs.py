@@ -21,7 +21,7 @@ from __future__ import annotations
 import os
 import re
 
-from ._capabilities import PUBLIC_PACKAGES, capability_reasons, capability_table, public_names
+from ._capabilities import DASK_UNDECLARED, PUBLIC_PACKAGES, capability_notes, capability_reasons, capability_table, public_names
 from ._kernels import kernel_table
 from ._registry import BACKEND_NAMES
 
@@ -45,7 +45,7 @@ def _family(qualname: str) -> str:
 
 def capability_rst(family: str | None = None) -> str:
     """The per-function backend table (all families, or one family) as an RST ``list-table``."""
-    table, reasons, objects = capability_table(), capability_reasons(), public_names()
+    table, reasons, objects, notes = capability_table(), capability_reasons(), public_names(), capability_notes()
     names = [q for q in table if family is None or _family(q) == family]
     if not names:
         return "No public functions are declared in this family yet.\n"
@@ -57,12 +57,19 @@ def capability_rst(family: str | None = None) -> str:
         rows += [f"     - {table[q][b]}" for b in BACKEND_NAMES]
         why: dict[str, list[str]] = {}
         for b, r in reasons.get(q, {}).items():
+            if r == DASK_UNDECLARED:
+                r = "not declared (dask support is opt-in)"
             why.setdefault(r, []).append(b)
         note = "; ".join(f"{', '.join(bs)}: {r}" for r, bs in why.items())
+        extra = "; ".join(f"{b} ({table[q][b]}): {r}" for b, r in notes.get(q, {}).items())
+        note = "; ".join(t for t in (note, extra) if t)
         rows.append(f"     - {_esc(note)}" if note else "     -")
     legend = ("``native``: computed in the backend's namespace on its device; ``host``: part of the work runs in "
               "NumPy/SciPy on the host (results still return in the caller's library; a GPU backend warns once); "
-              "``unsupported``: raises :class:`refimpl.backends.BackendUnsupportedError` with the reason.")
+              "``unsupported``: raises :class:`refimpl.backends.BackendUnsupportedError` with the reason. "
+              "dask support is opt-in: ``native`` on dask means chunked input stays lazy and n-row results come back "
+              "as dask arrays, ``computed`` that the function reduces chunked input to a small result returned as "
+              "NumPy; undeclared functions are ``unsupported`` there (see :doc:`dask`).")
     return "\n".join(rows) + "\n\n" + legend + "\n"
 
 

@@ -35,6 +35,7 @@ _TWIN_PACKAGES = {
     "numpy": "refimpl.backends.numpy",
     "numba": "refimpl.backends.numba",
     "cupy": "refimpl.backends.cupy",
+    "dask": "refimpl.backends.dask",
 }
 #: A backend without a twin of its own tries these backends' twins before the reference
 #: (numba arrays are NumPy arrays, so NumPy twins serve it).

@@ -39,7 +39,7 @@ __all__ = [
 ]
 
 #: Every backend refimpl knows, in the order the docs and the test fixture list them.
-BACKEND_NAMES: tuple[str, ...] = ("numpy", "numba", "cupy", "torch", "array_api_strict")
+BACKEND_NAMES: tuple[str, ...] = ("numpy", "numba", "cupy", "torch", "array_api_strict", "dask")
 
 ENV_VAR = "REFIMPL_BACKEND"
 TORCH_DEVICE_ENV_VAR = "REFIMPL_TORCH_DEVICE"
@@ -69,7 +69,7 @@ class Backend:
         Whether arrays live on a GPU.
     library : str
         The array library behind ``xp`` (``"numpy"``, ``"cupy"``, ``"torch"``,
-        ``"array_api_strict"``); the numba backend uses ``"numpy"`` arrays.
+        ``"array_api_strict"``, ``"dask"``); the numba backend uses ``"numpy"`` arrays.
     """
 
     name: str
@@ -85,6 +85,10 @@ class Backend:
         Arrays already in this backend's library (and on its device) are not copied.
         """
 
+        if self.library == "dask":  # lazy: dask input stays lazy, host input is split into row chunks
+            from .dask import asarray as dask_asarray
+
+            return dask_asarray(x, dtype=dtype)
         if array_library(x) == self.library and _on_device(x, self):
             return self.xp.asarray(x, dtype=dtype) if dtype is not None else x
         host = to_numpy(x)
@@ -171,12 +175,20 @@ def _load_array_api_strict() -> Backend:
     return Backend("array_api_strict", xp, xp.Device("CPU_DEVICE"), False, "array_api_strict")
 
 
+def _load_dask() -> Backend:
+    _import("dask.array", "dask")
+    from .dask import namespace
+
+    return Backend("dask", namespace(), "cpu", False, "dask")
+
+
 _LOADERS: dict[str, Callable[[], Backend]] = {
     "numpy": _load_numpy,
     "numba": _load_numba,
     "cupy": _load_cupy,
     "torch": _load_torch,
     "array_api_strict": _load_array_api_strict,
+    "dask": _load_dask,
 }
 _CACHE: dict[str, Backend] = {}
 

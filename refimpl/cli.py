@@ -69,6 +69,16 @@ def _blas_lines() -> list[str]:
     return lines
 
 
+def _dask_line() -> str:
+    """The Dask version and whether a dask.distributed client is active (for the dask backend)."""
+    if _version("dask") == "not installed":
+        return "not installed (pip install \"refimpl[dask]\")"
+    from .backends.dask import client_info
+
+    version, client = client_info()
+    return f"{version}; {client}"
+
+
 def cmd_info(args: argparse.Namespace) -> int:
     active = get_backend()  # raises a clear error for a bad REFIMPL_BACKEND / --backend
     name, source = default_backend_name()
@@ -76,7 +86,8 @@ def cmd_info(args: argparse.Namespace) -> int:
 
     print(f"refimpl {__version__} on Python {platform.python_version()} ({platform.platform()})")
     print("packages: " + ", ".join(f"{d} {_version(d)}" for d in (
-        "numpy", "scipy", "array-api-compat", "array-api-strict", "numba", "torch", "cupy-cuda12x", "matplotlib")))
+        "numpy", "scipy", "array-api-compat", "array-api-strict", "numba", "torch", "cupy-cuda12x", "matplotlib",
+        "dask")))
     print(f"active backend: {active.name} (device {active.device}; chosen by "
           f"{'--backend' if args.backend else source})")
     print("backends:")
@@ -84,6 +95,7 @@ def cmd_info(args: argparse.Namespace) -> int:
         print(f"  {bname:<17} {'available' if reason is None else 'unavailable: ' + reason}")
     print(f"CPU cores: {os.cpu_count()}")
     print("GPU devices: " + "; ".join(_gpu_lines()))
+    print("Dask: " + _dask_line())
     print("BLAS threads: " + "; ".join(_blas_lines()))
     return 0
 

@@ -60,7 +60,8 @@ def assert_backend_agrees(actual: Any, expected: Any, *, rtol: float, atol: floa
         justify it per algorithm (``rtol ~ c * eps * cond``).
     like : object, optional
         The array the caller passed in. When given, ``actual`` must belong to the same array
-        library (NumPy in → NumPy out, torch in → torch out, ...); lists count as NumPy.
+        library (NumPy in → NumPy out, torch in → torch out, ...); lists count as NumPy. For a dask
+        input a NumPy result is accepted too (small results come back computed on dask).
 
     Raises
     ------
@@ -70,7 +71,8 @@ def assert_backend_agrees(actual: Any, expected: Any, *, rtol: float, atol: floa
     if like is not None and not np.isscalar(actual):
         want = array_library(like) or "numpy"
         got = array_library(actual)
-        if got != want:
+        # dask input: n-row results stay lazy, small ones come back computed (Boundary.out)
+        if got != want and not (want == "dask" and got == "numpy"):
             raise AssertionError(f"result is a {got or type(actual).__name__} object, but the input was {want}: "
                                  "public functions must return arrays in the caller's library")
     a = np.asarray(to_numpy(actual)) if not np.isscalar(actual) else np.asarray(actual)

@@ -9,6 +9,13 @@
 * ``@pytest.mark.uses([func, ...])`` (a list: pytest takes a lone callable argument for the test): the test exercises these public functions; under a backend that
   one of them declares ``"unsupported"`` (:func:`refimpl.backends.capabilities`) the test skips
   with the declared reason (the skips are generated from the capability table, not hand-written).
+* ``dask`` (when installed) is one of the backends: host inputs are split into row chunks of
+  ``REFIMPL_DASK_CHUNK_ROWS`` rows, at most ``REFIMPL_DASK_MAX_CHUNKS`` of them (defaults here: 16
+  and 4, so every algorithm sees several chunks and the graphs stay small), the
+  synchronous scheduler runs the graphs (the LocalCluster tests in ``tests/backends/test_dask.py``
+  start their own cluster), and a backend-parametrised test that calls a function not declared for
+  dask (dask support is opt-in, :func:`refimpl.backends.capabilities`) skips with the declared
+  reason instead of failing with :class:`refimpl.backends.BackendUnsupportedError`.
 * Hypothesis profiles: ``ci`` (the default: derandomized, no deadline, no example database) and
   ``dev`` (random, for local exploration), chosen by ``HYPOTHESIS_PROFILE``.
 """
@@ -18,9 +25,9 @@ from __future__ import annotations
 import os
 
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 
-from refimpl.backends import BACKEND_NAMES, available_backends, use_backend
+from refimpl.backends import BACKEND_NAMES, BackendUnsupportedError, available_backends, use_backend
 from refimpl.testing import skip_unless_supported
 
 settings.register_profile(
@@ -32,6 +39,10 @@ settings.register_profile(
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
+os.environ.setdefault("REFIMPL_DASK_CHUNK_ROWS", "16")
+os.environ.setdefault("REFIMPL_DASK_MAX_CHUNKS", "4")
+#: Hypothesis examples per property on the dask backend (see pytest_runtest_call).
+DASK_MAX_EXAMPLES = 2
 _AVAILABLE = available_backends()
 
 
@@ -65,8 +76,38 @@ def backend(request):
         for arg in marker.args:  # @pytest.mark.uses([f, g]): a list, because pytest treats a lone callable as the test
             for func in (arg if isinstance(arg, (list, tuple)) else [arg]):
                 skip_unless_supported(func, name)
+    if name == "dask":
+        import dask
+
+        with dask.config.set(scheduler="synchronous"), use_backend(name) as be:
+            yield be
+        return
     with use_backend(name) as be:
         yield be
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    """On the dask backend: a call of a function not declared for dask skips the test with the reason,
+    and a Hypothesis property runs on at most ``DASK_MAX_EXAMPLES`` examples (every dask graph costs
+    milliseconds of scheduling; the algorithms at scale are covered by tests/backends/test_dask.py)."""
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    on_dask = params.get("backend") == "dask"
+    func = getattr(item, "obj", None)
+    saved = getattr(func, "_hypothesis_internal_use_settings", None) if on_dask else None
+    if saved is not None:  # few examples, no shrinking (a dask failure is reported as found)
+        func._hypothesis_internal_use_settings = settings(
+            saved, max_examples=min(saved.max_examples, DASK_MAX_EXAMPLES),
+            phases=[p for p in saved.phases if p is not Phase.shrink])
+    try:
+        return (yield)
+    except BackendUnsupportedError as exc:
+        if on_dask and "'dask' backend" in str(exc):
+            pytest.skip(f"not declared for dask (opt-in): {exc}")
+        raise
+    finally:
+        if saved is not None:
+            func._hypothesis_internal_use_settings = saved
 
 
 def pytest_report_header(config):

@@ -50,7 +50,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from array_api_compat import array_namespace, device
+from array_api_compat import array_namespace
 
 from refimpl import _validate as v
 from refimpl._results import Result, StatusEnum
@@ -113,7 +113,7 @@ class CRCResult(Result):
     monotonized: bool = False
 
 
-@capabilities()
+@capabilities(dask="native: a blockwise suffix maximum; the table stays lazy")
 def monotonize_losses(losses: Any) -> Any:
     """L~_i(λ_j) = max_{j' >= j} L_i(λ_j'): the smallest non-increasing majorant (Corollary 1 of Angelopoulos et al.).
 
@@ -213,7 +213,8 @@ def _range_defects(losses: Any, A: float, B: float, xp: Any) -> tuple[int, int, 
     return n_nonfinite, n_above, n_below, 0
 
 
-@capabilities()
+@capabilities(dask="computed: the CRCResult (lambda_hat and the bound/risk curves over the grid); the risk sums are "
+                   "one reduction over the row chunks of the loss table")
 def crc_lambda_hat(
     losses: Any,
     lambdas: Any,
@@ -314,7 +315,7 @@ def crc_lambda_hat(
     lam = bd.asarray(lambdas, name="lambdas")
     check_grid(lam, xp)
     if weights is None:
-        w = xp.ones(n, dtype=L.dtype, device=device(L))
+        w = xp.ones_like(L[:, 0])  # unit weights, laid out like the table's rows (chunked on dask)
     else:
         w = check_weights(weights, n, bd)
     N_w = float(xp.sum(w))

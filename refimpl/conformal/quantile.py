@@ -64,7 +64,18 @@ from ._checks import check_alpha, check_weights
 __all__ = ["alpha_from_confidence", "conformal_quantile", "order_statistic_rank", "weighted_quantile_scan"]
 
 
-@capabilities()
+@leaf_kernel("conformal.kth_smallest")
+def kth_smallest(s: Any, k: int) -> float:
+    """The k-th smallest entry (1-based) of a 1-D backend array, as a Python float.
+
+    Reference kernel (array API): ``array_api_extra.partition``. The dask twin
+    (``backends/dask/conformal.py``) is an exact distributed selection over the chunks.
+    """
+    xp = array_namespace(s)
+    return float(xpx.partition(s, k - 1, xp=xp)[k - 1])
+
+
+@capabilities(dask="native: integer arithmetic on the host")
 def order_statistic_rank(n: int, alpha: float) -> int:
     """Rank k = ⌈(n+1)(1-alpha)⌉ of the split-CP order statistic, free of float off-by-one errors.
 
@@ -112,7 +123,7 @@ def _rank(n: int, alpha: float) -> int:
     return m - c
 
 
-@capabilities()
+@capabilities(dask="native: decimal arithmetic on the host")
 def alpha_from_confidence(confidence_level: float) -> float:
     """alpha = 1 - confidence_level, computed on the decimals the two numbers print as.
 
@@ -175,7 +186,7 @@ def weighted_quantile_scan(scores: Any, weights: Any, alpha: float) -> float:
     return math.inf if n_bad == n else float(s[n_bad])
 
 
-@capabilities()
+@capabilities(dask="computed: the threshold (a float), by an exact distributed selection over the score chunks")
 def conformal_quantile(scores: Any, alpha: float, weights: Any = None) -> float:
     """Split-CP threshold q̂: the ⌈(n+1)(1-alpha)⌉-th smallest score, or the nexCP weighted quantile.
 
@@ -243,7 +254,7 @@ def conformal_quantile(scores: Any, alpha: float, weights: Any = None) -> float:
         k = _rank(n, alpha)
         if k > n:
             return math.inf
-        return float(xpx.partition(s, k - 1, xp=xp)[k - 1])
+        return kth_smallest(s, k)
     w = check_weights(weights, n, bd)
     return weighted_quantile_scan(s, w, alpha)
 

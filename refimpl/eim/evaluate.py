@@ -41,7 +41,7 @@ def _as_values(values: Any, name: str) -> Any:
     return v.check_array(values, name, ndim=(1, 2), min_size=0, finite=False)
 
 
-@capabilities()
+@capabilities(dask="native: Q (N_x rows) stays lazy; the M x M triangular solve is small")
 def eim_evaluate(result: EIMResult, values: Any) -> Any:
     r"""Online EIM evaluation by forward substitution (paper A, Eq. (2)).
 
@@ -78,7 +78,7 @@ def eim_evaluate(result: EIMResult, values: Any) -> Any:
     return bd.out(Q @ lam)
 
 
-@capabilities()
+@capabilities(dask="native: S[:, J] (N_x rows) stays lazy; the M x M solve is small")
 def eim_evaluate_symmetric(result: EIMResult, values: Any) -> Any:
     r"""Symmetric (cross) EIM evaluation (paper A, symmetric formulation).
 

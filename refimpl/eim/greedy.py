@@ -302,7 +302,8 @@ def _check_pivot(pivot: complex, i: int, I: list[int], pivot_tol: float) -> EIMS
 # --------------------------------------------------------------------------------------------
 
 
-@capabilities()
+@capabilities(dask="native: S chunked by rows; one reduction per greedy step over the persisted residual; the "
+                   "basis and fields stay lazy (N_x rows), the small matrices come back computed")
 def eim_greedy(
     S: Any,
     *,

@@ -44,7 +44,7 @@ from refimpl._iterative import Status
 from refimpl._results import Result, StatusEnum
 from array_api_compat import device
 
-from refimpl.backends import Boundary, capabilities
+from refimpl.backends import Boundary, capabilities, get_backend
 from refimpl.backends.linalg import lstsq
 
 from ._checks import check_tall, to_host
@@ -64,6 +64,8 @@ __all__ = [
 
 _M64 = np.uint64(0xFFFFFFFFFFFFFFFF)
 _HOST_REASON = "the shared hash h(seed, key) and the join of the key sets are computed in NumPy on the host"
+_DASK_SKETCH = ("computed: the sketch (k rows, NumPy); each row partition is sketched independently with the shared "
+                "hash and the partitions' candidates are merged (backends/dask/coordinated.py)")
 
 
 def _splitmix64(z: np.ndarray) -> np.ndarray:
@@ -199,7 +201,7 @@ def _finish(kind: str, bd: Boundary, Ab: Any, sq: Any, keep: Any, tau: float, se
                              k=k)
 
 
-@capabilities(host_only=_HOST_REASON)
+@capabilities(host_only=_HOST_REASON, dask=_DASK_SKETCH)
 def priority_sketch(A: Any, k: int, *, seed: int, keys: Any = None) -> CoordinatedSketch:
     """Priority-sampling sketch of the rows of A (Daliri et al., Sec. 2): the k rows of smallest rank.
 
@@ -232,6 +234,10 @@ def priority_sketch(A: Any, k: int, *, seed: int, keys: Any = None) -> Coordinat
     >>> S.tau, S.keys.tolist()
     (inf, [0, 1, 2, 3, 4, 5])
     """
+    if get_backend().name == "dask":  # each row partition sketched independently
+        from refimpl.backends.dask.coordinated import priority_sketch_dask
+
+        return priority_sketch_dask(A, k, seed, keys, check_tall=check_tall, v=v, hash_fn=_hash, finish=_finish)
     A, k, seed, host_keys = _prepare(A, k, seed, keys)
     n = int(A.shape[0])
     bd = Boundary(A)
@@ -249,7 +255,7 @@ def priority_sketch(A: Any, k: int, *, seed: int, keys: Any = None) -> Coordinat
     return _finish("priority", bd, Ab, sq, order[:k], tau, seed, host_keys, n, k, e)
 
 
-@capabilities(host_only=_HOST_REASON)
+@capabilities(host_only=_HOST_REASON, dask=_DASK_SKETCH)
 def threshold_sketch(A: Any, k: int, *, seed: int, keys: Any = None) -> CoordinatedSketch:
     """Threshold-sampling sketch: keep row i when h(key_i) < p_i = min(1, k‖a_i‖²/‖A‖_F²).
 
@@ -272,6 +278,10 @@ def threshold_sketch(A: Any, k: int, *, seed: int, keys: Any = None) -> Coordina
     >>> S.keys.tolist(), S.p.tolist()
     ([0, 1, 2, 3], [1.0, 1.0, 1.0, 1.0])
     """
+    if get_backend().name == "dask":  # each row partition sketched independently
+        from refimpl.backends.dask.coordinated import threshold_sketch_dask
+
+        return threshold_sketch_dask(A, k, seed, keys, check_tall=check_tall, v=v, hash_fn=_hash, finish=_finish)
     A, k, seed, host_keys = _prepare(A, k, seed, keys)
     n = int(A.shape[0])
     bd = Boundary(A)
@@ -288,7 +298,7 @@ def threshold_sketch(A: Any, k: int, *, seed: int, keys: Any = None) -> Coordina
     return _finish("threshold", bd, Ab, sq, keep, tau, seed, host_keys, n, k, e)
 
 
-@capabilities(host_only=_HOST_REASON)
+@capabilities(host_only=_HOST_REASON, dask="computed: the d x m estimate (from two small sketches)")
 def sketched_product(sketch_A: CoordinatedSketch, sketch_B: CoordinatedSketch) -> Any:
     """Estimate AᵀB from two coordinated sketches: W = Σ_{i∈K_A∩K_B} a_i b_iᵀ / min(p_i^A, p_i^B).
 

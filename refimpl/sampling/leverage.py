@@ -194,7 +194,7 @@ def _excess_rows(d: int, log_n: float, eps: float) -> int:
     return math.ceil(x)
 
 
-@capabilities()
+@capabilities(dask="native: integer arithmetic on the host")
 def sketch_sizes(n: int, d: int, eps: float, *, jl: bool = False) -> tuple[int, int]:
     """Sketch sizes (m₁, m₂) used by ``leverage_scores(method="sketch", eps=eps, jl=jl)``.
 
@@ -304,7 +304,8 @@ def _sketched_scores(A: Any, xp: Any, bd: Boundary, eps: float, rng: np.random.G
     return _row_sq_norms(X, xp)
 
 
-@capabilities()
+@capabilities(dask="native: exact scores by TSQR, sketched ones with the sketch applied blockwise; the scores "
+                   "stay a lazy n-vector (the sparse-sign hash, n x 8 integers, is drawn on the host)")
 def leverage_scores(
     A: Any,
     *,
@@ -413,7 +414,7 @@ def leverage_scores(
     return bd.out(tau)
 
 
-@capabilities()
+@capabilities(dask="native: TSQR of [A; sqrt(lam) I]; the scores stay a lazy n-vector")
 def ridge_leverage_scores(A: Any, lam: float) -> Any:
     """Ridge leverage scores τ_i(λ) = a_iᵀ (AᵀA + λI)⁻¹ a_i, λ > 0.
 

@@ -390,7 +390,9 @@ def _integer_sum(p_host: np.ndarray) -> int:
     return k
 
 
-@capabilities(host=("cupy", "torch", "array_api_strict"), reason=_HOST_REASON)
+@capabilities(host=("cupy", "torch", "array_api_strict"), reason=_HOST_REASON,
+              unsupported={"dask": "the pivotal sweep is a sequential leaf kernel (each duel depends on the previous "
+                                   "one): it cannot run on chunks; compute the probabilities on dask and sample on NumPy"})
 def pivotal_sample(p: Any, *, coords: Any = None, tree: Any = None, rng: Any = None, split: str = "pca",
                    first_rotation: float = 45.0) -> Any:
     """Binary-tree pivotal sampling (Algorithm 1 of Shimizu et al.): exactly Σ p units, marginals p.

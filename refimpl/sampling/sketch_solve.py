@@ -73,7 +73,8 @@ def _apply_sketch(M: Any, kind: str, m: int, gen: np.random.Generator, bd: Bound
     return xp.take(M, idx, axis=0) * xp.astype(w, M.dtype)[:, None]
 
 
-@capabilities()
+@capabilities(dask="computed: the d-vector x' (SA is a small m x (d+1) sketch; countsketch blockwise, gaussian "
+                   "and srht draw S on the host)")
 def sketch_and_solve(A: Any, b: Any, m: int, *, sketch: str = "gaussian", rng: Any = None) -> Any:
     """x' = argmin_x ‖S A x - S b‖₂ for a random sketch S with m rows (Song et al. 2023 setting).
 
@@ -120,7 +121,7 @@ def sketch_and_solve(A: Any, b: Any, m: int, *, sketch: str = "gaussian", rng: A
     return bd.out(lstsq(SM[:, :d], SM[:, d]))
 
 
-@capabilities()
+@capabilities(dask="computed: a float (a tall-skinny SVD of A, a few passes over its chunks)")
 def linf_error_ratio(A: Any, b: Any, x: Any) -> float:
     """‖x - x*‖_∞ / (‖A x* - b‖₂ ‖A†‖₂ / √d): the quantity the ℓ∞ guarantee bounds by ε.
 

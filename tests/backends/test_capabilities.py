@@ -25,12 +25,15 @@ from refimpl.backends import (
 from refimpl.backends._registry import Backend
 
 
-def test_default_is_native_everywhere_and_returns_the_function_unchanged():
+def test_default_is_native_everywhere_but_dask_which_is_opt_in():
     def f(x):
         return x
 
-    assert capabilities()(f) is f
-    assert {b: capability_of(f, b) for b in BACKEND_NAMES} == {b: "native" for b in BACKEND_NAMES}
+    g = capabilities()(f)
+    assert {b: capability_of(g, b) for b in BACKEND_NAMES} == {**{b: "native" for b in BACKEND_NAMES}, "dask": "unsupported"}
+    assert g.__wrapped__ is f and g.__name__ == "f"  # wrapped: the dask check runs on every call
+    h = capabilities(dask="native")(f)
+    assert h is f and {b: capability_of(h, b) for b in BACKEND_NAMES} == {b: "native" for b in BACKEND_NAMES}
 
 
 def test_host_mapping_list_with_reason_and_host_only():
@@ -46,11 +49,12 @@ def test_host_mapping_list_with_reason_and_host_only():
     def c():
         return 3
 
-    assert [capability_of(a, n) for n in BACKEND_NAMES] == ["native", "native", "host", "native", "native"]
+    assert [capability_of(a, n) for n in BACKEND_NAMES] == ["native", "native", "host", "native", "native", "unsupported"]
     assert capability_of(b, "torch") == "host" and b.__refimpl_capabilities__.reasons["cupy"] == "octree on the host"
     # host_only: numpy and numba arrays are NumPy arrays, so there is no round trip there
     assert {n: capability_of(c, n) for n in BACKEND_NAMES} == {
-        "numpy": "native", "numba": "native", "cupy": "host", "torch": "host", "array_api_strict": "host"}
+        "numpy": "native", "numba": "native", "cupy": "host", "torch": "host", "array_api_strict": "host",
+        "dask": "unsupported"}  # host_only never covers dask (opt-in)
     assert a() == 1 and b() == 2 and c() == 3 and a.__name__ == "a"  # functools.wraps keeps the name
 
 
@@ -188,13 +192,14 @@ def test_capability_table_lists_computations_only_and_flags_undeclared(fake_fami
     assert set(table) == {"refimpl_fake_family.declared", "refimpl_fake_family.undeclared"}
     assert table["refimpl_fake_family.declared"]["cupy"] == "host"
     assert set(table["refimpl_fake_family.undeclared"].values()) == {"undeclared"}
-    assert _capabilities.capability_reasons() == {"refimpl_fake_family.declared": {"cupy": "host loop"}}
+    assert _capabilities.capability_reasons() == {
+        "refimpl_fake_family.declared": {"cupy": "host loop", "dask": _capabilities.DASK_UNDECLARED}}
 
 
 def test_real_table_has_every_backend_column():
     table = capability_table()
     assert table, "no public functions found"
-    levels = {"native", "host", "unsupported", "undeclared"}
+    levels = {"native", "host", "unsupported", "undeclared", "computed"}
     for name, per in table.items():
         assert tuple(per) == BACKEND_NAMES, name
         assert set(per.values()) <= levels, name

@@ -42,7 +42,7 @@ def test_table_lists_twins(clean_registry):
     table = kernel_table()
     assert table["test.table"]["cupy"] == "twin"
     assert table["test.table"]["numpy"] == "reference"
-    assert set(table["test.table"]) == {"numpy", "numba", "cupy", "torch", "array_api_strict"}
+    assert set(table["test.table"]) == {"numpy", "numba", "cupy", "torch", "array_api_strict", "dask"}
 
 
 def test_unknown_kernel_and_backend(clean_registry):
@@ -100,7 +100,7 @@ def test_kernel_table_levels(clean_registry):
     register_twin("test.levels_numpy", "numpy")(lambda x: x)
     table = kernel_table()
     assert table["test.levels_numpy"] == {"numpy": "twin", "numba": "twin (numpy)", "cupy": "reference",
-                                          "torch": "reference", "array_api_strict": "reference"}
+                                          "torch": "reference", "array_api_strict": "reference", "dask": "reference"}
     assert set(table["test.levels_none"].values()) == {"reference"}
     allowed = {"twin", "twin (numpy)", "reference"}
     assert all(set(per.values()) <= allowed for per in table.values())
@@ -111,7 +111,7 @@ def test_get_kernel_rejects_an_unknown_backend(clean_registry):
     def a(x):
         return x
 
-    with pytest.raises(ValueError, match="backend must be one of numpy, numba, cupy, torch, array_api_strict; got 'bogus'"):
+    with pytest.raises(ValueError, match="backend must be one of numpy, numba, cupy, torch, array_api_strict, dask; got 'bogus'"):
         get_kernel("test.bogus_backend", "bogus")
 
 
@@ -120,7 +120,7 @@ def test_to_library_rejects_an_unknown_library():
 
     from refimpl.backends import to_library
 
-    with pytest.raises(ValueError, match="library must be one of 'numpy', 'cupy', 'torch', 'array_api_strict' or None; got 'bogus'"):
+    with pytest.raises(ValueError, match="library must be one of 'numpy', 'cupy', 'torch', 'array_api_strict', 'dask' or None; got 'bogus'"):
         to_library(np.ones(2), "bogus")
     assert isinstance(to_library([1.0, 2.0], None), np.ndarray)
 

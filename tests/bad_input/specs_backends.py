@@ -93,6 +93,7 @@ SPECS = {
                                 rcond=A("pos", None, optional=True)),
     "backends.linalg.qr_pivoted": _s(la.qr_pivoted, accept={"A=complex": _COMPLEX}, A=A("mat", _B),
                                      mode=A("choice", "economic")),
+    "backends.linalg.thin_qr": _s(la.thin_qr, accept={"A=complex": _COMPLEX}, A=A("mat", _B)),
     "backends.linalg.kron": _s(la.kron, accept={"A=complex": _COMPLEX, "B=complex": _COMPLEX,
                                                 "A=empty": "an empty factor gives an empty product (as numpy.kron)",
                                                 "B=empty": "an empty factor gives an empty product (as numpy.kron)"},
