@@ -247,7 +247,7 @@ def build_parser() -> argparse.ArgumentParser:
     info.set_defaults(func=cmd_info)
     val = sub.add_parser("validate", help="run the paper reproductions and print a report")
     val.add_argument("families", nargs="*", metavar="FAMILY", help="families to run (default: all)")
-    val.add_argument("--quick", action="store_true", help="small problems, about 5 minutes for all families on 2 cores")
+    val.add_argument("--quick", action="store_true", help="small problems, about 2 minutes for all families on 2 cores")
     val.add_argument("--backend", metavar="NAME", default=argparse.SUPPRESS,
                      help=f"run under this backend ({', '.join(BACKEND_NAMES)}); default REFIMPL_BACKEND or numpy")
     val.add_argument("--report", metavar="DIR", help="write report.md, report.json and PNG figures into DIR")
