@@ -211,7 +211,9 @@ def cmd_vectors(args: argparse.Namespace) -> int:
         for r in bad:
             detail = r["error"] or "; ".join(f["message"] for f in r["fields"] if not f["ok"])
             print(f"DRIFT {r['id']} ({r['backend']}): {detail}")
-        print(f"{len(rows) - len(bad)}/{len(rows)} cases reproduce on backend {rows[0]['backend'] if rows else '-'}"
+        skipped = sum(bool(r.get("skipped")) for r in rows)
+        print(f"{len(rows) - len(bad) - skipped}/{len(rows)} cases reproduce on backend {rows[0]['backend'] if rows else '-'}"
+              + (f"; {skipped} not supported on it (skipped)" if skipped else "")
               + ("" if not bad else f"; {len(bad)} drifted"))
     return 1 if bad else 0
 

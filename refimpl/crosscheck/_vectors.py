@@ -311,8 +311,13 @@ def recompute(ref: Reference, case: Case) -> dict:
 
 
 def verify_vectors(directory: str | os.PathLike, *, backend: str | None = None) -> list[dict]:
-    """Recompute every case under ``directory``; one record per case with ``ok`` and per-field drift."""
-    from refimpl.backends import get_backend, use_backend
+    """Recompute every case under ``directory``; one record per case with ``ok`` and per-field drift.
+
+    A case whose function is not available on the active backend (``BackendUnsupportedError``, e.g.
+    a function without a dask declaration) is not drift: its record has ``ok=True`` and
+    ``skipped`` set to the reason.
+    """
+    from refimpl.backends import BackendUnsupportedError, get_backend, use_backend
 
     directory = Path(directory)
     manifest = json.loads((directory / "manifest.json").read_text())
@@ -321,7 +326,8 @@ def verify_vectors(directory: str | os.PathLike, *, backend: str | None = None) 
     with use_backend(name):
         for entry in manifest["cases"]:
             d = json.loads((directory / entry["file"]).read_text())
-            row = {"id": d["id"], "file": entry["file"], "backend": name, "ok": False, "fields": [], "error": None}
+            row = {"id": d["id"], "file": entry["file"], "backend": name, "ok": False, "fields": [], "error": None,
+                   "skipped": None}
             try:
                 ref, case = case_from_json(d)
                 got = recompute(ref, case)
@@ -332,6 +338,8 @@ def verify_vectors(directory: str | os.PathLike, *, backend: str | None = None) 
                 row["fields"] = [{"field": c.field, "ok": c.ok, "max_abs": c.max_abs, "max_rel": c.max_rel,
                                   "message": c.message} for c in comps]
                 row["ok"] = all(c.ok for c in comps)
+            except BackendUnsupportedError as exc:  # declared unsupported here: not drift
+                row["ok"], row["skipped"] = True, str(exc)
             except Exception as exc:  # a case that cannot run is drift, reported, not a crash
                 row["error"] = f"{type(exc).__name__}: {exc}"
             rows.append(row)

@@ -174,6 +174,11 @@ def test_full_export_verify(tmp_path):
         bad = [r for r in rows if not r["ok"]]
         assert not bad, (name, [(r["id"], r["error"] or [f["message"] for f in r["fields"] if not f["ok"]])
                                 for r in bad[:5]])
+        skipped = [r for r in rows if r["skipped"]]
+        if name == "dask":  # dask support is opt-in: undeclared functions are skipped with the reason, not drift
+            assert skipped and all("dask" in r["skipped"] for r in skipped)
+        else:
+            assert not skipped, (name, skipped[:3])
 
 
 @pytest.mark.slow
