@@ -8,10 +8,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from refimpl.newton import RiskParityStatus, risk_parity
+from refimpl.newton.risk_parity import COV5
 from refimpl.testing import assert_backend_agrees
 
 METHODS = ["ccd_improved", "ccd", "newton"]
-from refimpl.newton.risk_parity import COV5
 
 
 def _random_cov(rng, n, cond=1e3):

@@ -11,10 +11,9 @@ import numpy as np
 
 from refimpl.backends import use_backend
 from refimpl.newton import RiskParityStatus, risk_parity
+from refimpl.newton.risk_parity import COV5
 
 from .._claims import ClaimContext, Outcome, Target, claim, pyplot
-
-from refimpl.newton.risk_parity import COV5
 W5 = np.array([0.125, 0.047, 0.083, 0.613, 0.132])
 TABLE4 = {
     (-1, 1, 1, 1, 1): [-0.223, 0.074, 0.125, 0.820, 0.204],
