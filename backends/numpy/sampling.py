@@ -10,6 +10,10 @@
 * ``sampling.sparse_sign_apply``: ΦA as a SciPy CSC matrix times A, O(ζ·n·d) instead of the
   reference's dense one-hot blocks; duplicate entries are summed, as in the reference. Sums are
   formed in a different order, so the result agrees with the reference to round-off, not bitwise.
+* ``sampling.pivotal_sweep``: the level-vectorised tournament
+  (:func:`refimpl.sampling.samplers.pivotal_sweep_levels`, array-API code: one vectorised step per
+  tree level instead of the reference's scalar loop over the nodes); bit-for-bit the reference's
+  output (same float64 values and comparisons).
 """
 
 from __future__ import annotations
@@ -19,6 +23,10 @@ import scipy.linalg
 import scipy.sparse
 
 from refimpl.backends import register_twin
+from refimpl.sampling.samplers import pivotal_sweep_levels
+
+
+register_twin("sampling.pivotal_sweep", "numpy")(pivotal_sweep_levels)
 
 
 @register_twin("sampling.thin_qr", "numpy")
