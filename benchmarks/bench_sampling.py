@@ -78,6 +78,8 @@ def bench_sketch(quick):
                 m1, m2 = sketch_sizes(n, d, eps, jl=jl)
                 approx = leverage_scores(A, method="sketch", eps=eps, rng=0, jl=jl, embedding=emb)
                 err = np.abs(approx / exact - 1).max()
+                if emb == "sparse_sign" and not jl:  # the target case: every score within (1 ± eps)
+                    assert err <= eps, f"sparse sign eps={eps}: max relative error {err:.3f} > eps"
                 t = timeit(lambda: leverage_scores(A, method="sketch", eps=eps, rng=0, jl=jl, embedding=emb), repeat=2)
                 note = "exact (m1 >= n)" if m1 >= n else (f"m1={m1}" + (f", m2={m2}" + (" JL skipped: m2 >= d" if m2 >= d
                                                                                         else "") if jl else ""))
