@@ -56,8 +56,8 @@ def sparse_sign_apply_numpy(A, rows, signs, m):
     Phi = scipy.sparse.csc_matrix((np.asarray(signs, dtype=A.dtype).ravel(), np.asarray(rows).ravel(),
                                    np.arange(0, n * zeta + 1, zeta)), shape=(m, n))
     d = A.shape[1]
-    width = max(16, _SKETCH_BLOCK_BYTES // max(1, m * A.itemsize))
-    if d <= 1.5 * width:
+    width = _SKETCH_BLOCK_BYTES // max(1, m * A.itemsize)
+    if width < 48 or d <= 1.5 * width:  # narrow blocks (a tall sketch) lose more in the copies than they gain
         return np.asarray(Phi @ A)
     # Fortran order: the QR of the sketch (LAPACK) then needs no transposing copy
     out = np.empty((m, d), dtype=np.result_type(A.dtype, Phi.dtype), order="F")
@@ -67,9 +67,9 @@ def sparse_sign_apply_numpy(A, rows, signs, m):
     return out
 
 
-#: Rows of A per block of the blocked A R⁻¹ (a 1024 x d block of float64 stays in L2 for d <= 64,
+#: Rows of A per block of the blocked A R⁻¹ (a 512 x d block of float64 stays in L2 for d <= 128,
 #: in L3 beyond; measured flat from 256 to 4096 rows at d = 300).
-_RINV_BLOCK = 1024
+_RINV_BLOCK = 512
 
 
 @register_twin("sampling.rinv_row_sq_norms", "numpy")
