@@ -26,12 +26,13 @@ from _runner import pin_threads
 
 pin_threads(1)
 
+import statistics  # noqa: E402
 import sys  # noqa: E402
 
 import numpy as np  # noqa: E402
 import scipy.linalg  # noqa: E402
 
-from _runner import report, timeit  # noqa: E402
+from _runner import clock, report, timeit  # noqa: E402
 from refimpl import available_backends, use_backend  # noqa: E402
 from refimpl.backends import get_kernel  # noqa: E402
 from refimpl.sampling import inclusion_probabilities, leverage_scores, pivotal_sample, sketch_sizes  # noqa: E402
@@ -70,6 +71,24 @@ def bench_sketch(quick):
     n, d = (20_000, 150) if quick else (50_000, 300)
     A = recipe(n, d, s=1)
     exact = scipy_scores(A)
+    # 2a. the target case, timed interleaved with the peer (best of 5 each: the machine's speed drifts
+    # over the minutes the curve below takes, so a ratio against a peer timed once at the start is noisy)
+    err = np.abs(leverage_scores(A, method="sketch", eps=0.2, rng=0) / exact - 1).max()
+    assert err <= 0.2, f"sparse sign eps=0.2: max relative error {err:.3f} > 0.2"
+    t_ref, t_peer = [], []
+    for i in range(6):  # the first round is a warm-up
+        t0 = clock()
+        leverage_scores(A, method="sketch", eps=0.2, rng=0)
+        t1 = clock()
+        scipy_scores(A)
+        t2 = clock()
+        if i:
+            t_ref.append(t1 - t0)
+            t_peer.append(t2 - t1)
+    report([dict(name=f"sparse sign eps=0.2 no JL err={err:.3f}", peer_name="scipy economic QR + norms",
+                 refimpl={"best": min(t_ref), "median": statistics.median(t_ref)},
+                 peer={"best": min(t_peer), "median": statistics.median(t_peer)})],
+           title=f"2a. sketched leverage scores {n}x{d}, the target case (>= 3x, err <= 0.2), interleaved timings")
     peer = timeit(lambda: scipy_scores(A), repeat=2)
     rows = []
     for eps in (0.05, 0.1, 0.2, 0.5):
