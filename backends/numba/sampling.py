@@ -3,9 +3,9 @@
 * ``sampling.local_pivotal_sweep``: the local pivotal method (LPM2) as a scalar loop with an O(m)
   nearest-neighbour scan per match; same distance sums (column order), ties and comparisons as the
   reference, so the selection is bit-for-bit the reference's.
-* ``sampling.pivotal_sweep``: the bottom-up tournament of Algorithm 1 (Shimizu et al.) as one
-  scalar loop over the internal nodes, level by level, in place on a copy of the leaf arrays.
-  Same comparisons on the same float64 values as the vectorised reference (``u·(a+b) < a``,
+* ``sampling.pivotal_sweep``: the bottom-up tournament of Algorithm 1 (Shimizu et al.): the
+  reference's scalar loop over the internal nodes, level by level, compiled, in place on a copy of
+  the leaf arrays. Same comparisons on the same float64 values as the reference (``u·(a+b) < a``,
   ``u·(2-a-b) < 1-a``, ``a+b-1``; no ``fastmath``), so the selected units are bit-for-bit the
   reference's, in the same output layout.
 """

@@ -48,7 +48,7 @@ import numpy as np
 from array_api_compat import array_namespace, device
 
 from refimpl import _validate as v
-from refimpl.backends import Boundary, capabilities, check_rng, leaf_kernel
+from refimpl.backends import Boundary, capabilities, check_rng, leaf_kernel, register_twin
 
 from ._checks import check_probabilities, check_scores, to_host
 
@@ -213,12 +213,12 @@ def sample_with_replacement(scores: Any, k: int, *, rng: Any = None) -> Any:
 
 @leaf_kernel("sampling.pivotal_sweep")
 def pivotal_sweep(leaf_idx: Any, leaf_p: Any, u: Any) -> Any:
-    """Bottom-up tournament of Algorithm 1 on a complete binary tree with 2^E leaves.
+    """Bottom-up tournament of Algorithm 1 on a complete binary tree with 2^E leaves (the oracle).
 
-    Level by level (the matches of one level are independent, so each level is one vectorised
-    step of the reference; the Numba twin runs the same matches in a scalar loop). The match of
-    the left survivor (index l, residual a) and the right one (r, b) at an internal node with
-    uniform u (as ``btPivotalSampling`` in the authors' code):
+    A sequential loop over the internal nodes, bottom level first and left to right, as
+    ``btPivotalSampling`` in the authors' code: the survivors of the two children (left: unit l
+    with residual a, right: unit r with residual b) play one pivotal match with the node's
+    uniform u, and the winner moves up.
 
     * a + b <= 1: the left unit takes a + b if u·(a + b) < a, else the right one does;
       the other drops out (padding leaves have a = 0 and never win);
@@ -228,6 +228,11 @@ def pivotal_sweep(leaf_idx: Any, leaf_p: Any, u: Any) -> Any:
     Both rules keep E[final inclusion] equal to the residuals' current values (Deville & Tillé).
     The root survivor is selected when its residual is > 1/2 (Σ p integer ⇒ it is 0 or 1 up to
     round-off).
+
+    Twins (same comparisons on the same float64 values, so bit-for-bit the same output):
+    the NumPy twin and the torch/CuPy/array-api-strict twin run the matches of one level, which
+    are independent, as one vectorised step (:func:`pivotal_sweep_levels`; a per-node loop on a
+    GPU would be one kernel launch per node); the Numba twin is this loop compiled.
 
     Parameters
     ----------
@@ -245,6 +250,44 @@ def pivotal_sweep(leaf_idx: Any, leaf_p: Any, u: Any) -> Any:
         index, or -1: the caller keeps the entries >= 0.
     """
     xp = array_namespace(leaf_idx, leaf_p, u)
+    L = int(leaf_idx.shape[0])
+    idx = xp.asarray(leaf_idx, dtype=xp.int64, copy=True)  # survivors, overwritten level by level
+    r = xp.asarray(leaf_p, dtype=xp.float64, copy=True)  # their residual probabilities
+    chosen = xp.full((L,), -1, dtype=xp.int64, device=device(leaf_idx))
+    width, node = L, 0
+    while width > 1:  # one tree level: children 2j, 2j+1 -> parent j
+        for j in range(width // 2):
+            il, ir = int(idx[2 * j]), int(idx[2 * j + 1])
+            a, b = float(r[2 * j]), float(r[2 * j + 1])
+            uu = float(u[node])
+            s = a + b
+            if s <= 1.0:  # merge: one unit carries a + b on, the other drops out
+                idx[j] = il if uu * s < a else ir
+                r[j] = s
+            else:  # one unit is selected, the other carries a + b - 1 on
+                if uu * (2.0 - s) < 1.0 - a:
+                    chosen[node] = ir
+                    idx[j] = il
+                else:
+                    chosen[node] = il
+                    idx[j] = ir
+                r[j] = s - 1.0
+            node += 1
+        width //= 2
+    if float(r[0]) > 0.5 and int(idx[0]) >= 0:  # root: authors' fix (residual 1 - δ counts as 1)
+        chosen[L - 1] = int(idx[0])
+    return chosen
+
+
+def pivotal_sweep_levels(leaf_idx: Any, leaf_p: Any, u: Any) -> Any:
+    """:func:`pivotal_sweep` with the matches of each tree level as one vectorised step (array API).
+
+    The twin of the sequential reference on NumPy, torch, CuPy and array-api-strict: E steps of
+    O(2^level) array work instead of 2^E - 1 scalar steps. Same float64 values and comparisons
+    (x < y is tested as x - y < 0, the same truth value for finite doubles), so the output is the
+    reference's bit for bit (tested).
+    """
+    xp = array_namespace(leaf_idx, leaf_p, u)
     idx, r = leaf_idx, leaf_p
     chosen = []
     off = 0
@@ -257,8 +300,8 @@ def pivotal_sweep(leaf_idx: Any, leaf_p: Any, u: Any) -> Any:
         s = a + b
         merge = s <= 1.0  # Alg. 1, match with p_l + p_r <= 1
         # one flag per node: "left wins" (u·s < a) for a merge, "right selected" (u·(2-s) < 1-a)
-        # otherwise; x < y is tested as x - y < 0 (same truth value for finite doubles). In both
-        # cases the left unit survives when the flag is set, so one where() picks the survivor.
+        # otherwise. In both cases the left unit survives when the flag is set, so one where()
+        # picks the survivor.
         flag = xp.where(merge, uu * s - a, uu * (2.0 - s) - (1.0 - a)) < 0.0
         chosen.append(xp.where(merge, xp.full_like(il, -1), xp.where(flag, ir, il)))
         idx = xp.where(flag, il, ir)
@@ -267,6 +310,11 @@ def pivotal_sweep(leaf_idx: Any, leaf_p: Any, u: Any) -> Any:
     root = xp.where((r > 0.5) & (idx >= 0), idx, xp.full_like(idx, -1))
     chosen.append(root)
     return xp.concat(chosen)
+
+
+for _backend in ("torch", "cupy", "array_api_strict"):  # GPU / strict arrays: levels, not O(n) scalar steps
+    register_twin("sampling.pivotal_sweep", _backend)(pivotal_sweep_levels)
+del _backend
 
 
 def _split_order(X: np.ndarray, split: str, depth: int) -> np.ndarray:

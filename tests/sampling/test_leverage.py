@@ -236,14 +236,49 @@ def test_srht_embedding_within_eps():
         assert np.max(np.abs(approx / tau - 1)) <= eps
 
 
-def test_times_rinv_twin_matches_reference():
+def test_rinv_row_norms_twin_matches_reference():
     from refimpl.backends import get_kernel
-    from refimpl.sampling.leverage import times_rinv
+    from refimpl.sampling.leverage import rinv_row_sq_norms
 
     rng = np.random.default_rng(12)
-    A = rng.standard_normal((200, 7))
-    R = np.triu(rng.standard_normal((7, 7))) + 5 * np.eye(7)
-    twin = get_kernel("sampling.times_rinv", "numpy")
-    np.testing.assert_allclose(twin(A, R), times_rinv.reference(A, R), rtol=1e-12, atol=1e-13)
-    np.testing.assert_allclose(twin(A.astype(np.float32), R.astype(np.float32)), times_rinv.reference(A, R), rtol=1e-4,
-                               atol=1e-5)
+    twin = get_kernel("sampling.rinv_row_sq_norms", "numpy")
+    assert twin is not rinv_row_sq_norms.reference
+    for n in (1, 200, 1300):  # one partial block, several blocks (the twin works on 512-row blocks)
+        A = rng.standard_normal((n, 7))
+        R = np.triu(rng.standard_normal((7, 7))) + 5 * np.eye(7)
+        Rinv = np.linalg.inv(R)
+        ref = rinv_row_sq_norms.reference(A, Rinv)
+        np.testing.assert_allclose(ref, np.sum(np.linalg.solve(R.T, A.T) ** 2, axis=0), rtol=1e-12)
+        np.testing.assert_allclose(twin(A, Rinv), ref, rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(twin(np.asfortranarray(A), Rinv), ref, rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(twin(A.astype(np.float32), Rinv.astype(np.float32)), ref, rtol=1e-4, atol=1e-5)
+
+
+def test_sparse_sign_twin_column_blocks():
+    # wide A: the NumPy twin multiplies column blocks (same sums, same order) -> equal to the one product
+    from refimpl.backends import get_kernel
+    from refimpl.sampling.leverage import sparse_sign_apply
+
+    rng = np.random.default_rng(13)
+    A = rng.standard_normal((300, 120))
+    rows = rng.integers(0, 6000, size=(300, 8))
+    signs = rng.choice([-1.0, 1.0], size=(300, 8)) / np.sqrt(8)
+    twin = get_kernel("sampling.sparse_sign_apply", "numpy")
+    out = twin(A, rows, signs, 6000)  # 6000 rows: blocks of 65 columns
+    assert out.flags.f_contiguous
+    np.testing.assert_allclose(out, sparse_sign_apply.reference(A, rows, signs, 6000), rtol=0, atol=1e-13)
+
+
+def test_sketch_rank_shortcut_agrees_with_singular_values():
+    from refimpl.sampling.leverage import _rank_from_R, _surely_full_rank
+
+    rng = np.random.default_rng(14)
+    for scale in (1.0, 1e-6, 1e-13, 0.0):
+        R = np.triu(rng.standard_normal((6, 6))) + 3 * np.eye(6)
+        R[-1, -1] *= scale
+        with np.errstate(divide="ignore", invalid="ignore"):
+            Rinv = np.linalg.inv(R) if scale else np.full((6, 6), np.inf)
+        if _surely_full_rank(R, Rinv, 1000, np):  # the bound may only claim full rank when it holds
+            assert _rank_from_R(R, 1000, np, None)[0] == 6
+    R = np.triu(rng.standard_normal((6, 6))) + 3 * np.eye(6)
+    assert _surely_full_rank(R, np.linalg.inv(R), 1000, np)

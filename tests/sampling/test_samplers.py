@@ -182,14 +182,11 @@ def test_bernoulli_and_with_replacement():
     np.testing.assert_allclose(np.bincount(draws, minlength=4) / 40000, q / q.sum(), atol=0.01)
 
 
-def test_numba_twin_matches_reference_bitwise():
-    pytest.importorskip("numba")
-    from refimpl.backends import get_kernel
-
-    twin = get_kernel("sampling.pivotal_sweep", "numba")
-    rng = np.random.default_rng(5)
-    for trial in range(30):
-        m = int(rng.integers(1, 300))
+def _sweep_cases(n_cases=30, max_m=300, seed=5):
+    """Leaf arrays with padding at random slots, ties a + b == 1 in every third case."""
+    rng = np.random.default_rng(seed)
+    for trial in range(n_cases):
+        m = int(rng.integers(1, max_m))
         L = 1 << math.ceil(math.log2(m)) if m > 1 else 1
         p = inclusion_probabilities(rng.uniform(0.01, 1, m), max(1, m // 3))
         p = np.where(p >= 1, 0.5, p)
@@ -199,8 +196,69 @@ def test_numba_twin_matches_reference_bitwise():
         slots = np.sort(rng.choice(L, m, replace=False))
         idx[slots] = np.arange(m)
         leaf_p = np.where(idx >= 0, p[np.maximum(idx, 0)], 0.0)
-        u = rng.random(L - 1)
-        np.testing.assert_array_equal(twin(idx, leaf_p, u), pivotal_sweep.reference(idx, leaf_p, u))
+        yield idx, leaf_p, rng.random(L - 1)
+
+
+def plain_algorithm_1(leaf_idx, leaf_p, u):
+    """Independent oracle: the tournament written on Python lists (selected units, any order)."""
+    idx, r, chosen, off = list(leaf_idx), list(leaf_p), [], 0
+    while len(idx) > 1:
+        ni, nr = [], []
+        for j in range(len(idx) // 2):
+            il, ir, a, b, uu = idx[2 * j], idx[2 * j + 1], r[2 * j], r[2 * j + 1], u[off + j]
+            s = a + b
+            if s <= 1.0:
+                ni.append(il if uu * s < a else ir)
+                nr.append(s)
+            else:
+                right = uu * (2.0 - s) < 1.0 - a
+                chosen.append(ir if right else il)
+                ni.append(il if right else ir)
+                nr.append(s - 1.0)
+        off += len(idx) // 2
+        idx, r = ni, nr
+    if r[0] > 0.5 and idx[0] >= 0:
+        chosen.append(idx[0])
+    return sorted(chosen)
+
+
+def test_reference_sweep_is_algorithm_1():
+    # the sequential reference (the oracle) against the list-based textbook loop and against the
+    # exact enumeration of the tournament's marginals for one small tree
+    for idx, leaf_p, u in _sweep_cases(15, 120, seed=11):
+        out = pivotal_sweep.reference(idx, leaf_p, u)
+        assert out.shape == idx.shape and out.dtype == np.int64
+        assert sorted(out[out >= 0].tolist()) == plain_algorithm_1(idx, leaf_p, u)
+    np.testing.assert_array_equal(pivotal_sweep.reference(np.array([3]), np.array([1.0]), np.zeros(0)), [3])
+
+
+def test_sweep_twins_match_reference_bitwise():
+    """NumPy twin (level-vectorised), Numba twin (compiled loop) and the array-API level twin on the
+    other available backends all return the sequential reference's output, entry for entry."""
+    from refimpl.backends import available_backends, get_kernel, load_backend
+
+    twins = {"numpy": get_kernel("sampling.pivotal_sweep", "numpy")}
+    assert twins["numpy"] is not pivotal_sweep.reference
+    avail = available_backends()
+    if avail.get("numba") is None:
+        twins["numba"] = get_kernel("sampling.pivotal_sweep", "numba")
+    others = [b for b in ("torch", "array_api_strict", "cupy") if avail.get(b) is None]
+    for idx, leaf_p, u in _sweep_cases():
+        ref = pivotal_sweep.reference(idx, leaf_p, u)
+        for name, twin in twins.items():
+            np.testing.assert_array_equal(twin(idx, leaf_p, u), ref, err_msg=name)
+        for name in others:
+            be = load_backend(name)
+            twin = get_kernel("sampling.pivotal_sweep", name)
+            assert twin is not pivotal_sweep.reference  # GPU / strict arrays: the level twin, not O(n) steps
+            out = twin(be.asarray(idx), be.asarray(leaf_p), be.asarray(u))
+            np.testing.assert_array_equal(to_numpy(out), ref, err_msg=name)
+    if avail.get("torch") is None:  # the reference itself runs on another namespace too
+        be = load_backend("torch")
+        idx, leaf_p, u = next(_sweep_cases(1, 60, seed=3))
+        np.testing.assert_array_equal(to_numpy(pivotal_sweep.reference(be.asarray(idx), be.asarray(leaf_p),
+                                                                       be.asarray(u))),
+                                      pivotal_sweep.reference(idx, leaf_p, u))
 
 
 # --------------------------------------------------------------------------------------------
