@@ -91,6 +91,20 @@ def _row_sq_norms(X: Any, xp: Any) -> Any:
     return xp.sum(X * X, axis=1)
 
 
+@leaf_kernel("sampling.qr_scores")
+def qr_scores(A: Any) -> tuple[Any, Any, Any]:
+    """(τ, Q, R): the squared row norms τ of Q, and the thin QR A = Q R itself (Q for a rank cut-off).
+
+    Reference: ``sampling.thin_qr`` and the row norms of its Q (so the NumPy backend runs SciPy's
+    economic QR, as before). The dask twin reads A twice and computes τ chunk by chunk without
+    materialising Q (the error bound of its A R⁻¹ branch: :func:`refimpl.backends.dask.sampling.thin_qr_dask`).
+    """
+    from array_api_compat import array_namespace
+
+    Q, R = thin_qr(A)
+    return _row_sq_norms(Q, array_namespace(Q)), Q, R
+
+
 @leaf_kernel("sampling.times_rinv")
 def times_rinv(A: Any, R: Any) -> Any:
     """A R⁻¹ for an upper-triangular, invertible R (d x d): one GEMM with the explicit inverse.
@@ -260,10 +274,11 @@ def _finite_check_deferred(A: Any, method: str) -> bool:
 def _exact_scores(A: Any, xp: Any, method: str, rank_tol: float | None, n: int, d: int) -> Any:
     """Exact scores: squared row norms of an orthonormal basis of range(A) (thin QR or SVD).
 
-    The basis comes from the ``sampling.thin_qr`` kernel: SciPy's economic QR on NumPy; on dask two
-    reads of A (R and the finiteness check by TSQR, then A R⁻¹ with one triangular solve per chunk
-    when 2·d·ε·κ(R) <= 1e-10, else the implicit-Q TSQR basis; the error bound and the switch are in
-    :func:`refimpl.backends.dask.sampling.thin_qr_dask`). Rank from the singular values of R.
+    The QR path is the ``sampling.qr_scores`` kernel: SciPy's economic QR on NumPy; on dask two
+    reads of A (R and the finiteness check by TSQR, then τ_i = ‖(A R⁻¹)_i‖² with one triangular solve
+    per chunk when 2·d·ε·κ(R) <= 1e-10, else the implicit-Q TSQR basis; the error bound and the
+    switch are in :func:`refimpl.backends.dask.sampling.thin_qr_dask`). Rank from the singular values
+    of R; below full rank (``rank_tol``) the scores of the kept left singular vectors of R within Q.
     """
     if method == "svd":
         U, s, _ = xp.linalg.svd(A, full_matrices=False)
@@ -274,10 +289,10 @@ def _exact_scores(A: Any, xp: Any, method: str, rank_tol: float | None, n: int, 
             _raise_rank(rank, d, s)
         U = U[:, :rank]
         return _row_sq_norms(U, xp)
-    Q, R = thin_qr(A)
+    tau, Q, R = qr_scores(A)
     rank, s = _rank_from_R(R, n, xp, rank_tol)
     if rank == d:
-        return _row_sq_norms(Q, xp)
+        return tau
     if rank_tol is None:
         _raise_rank(rank, d, s)
     # column space of A = Q · (left singular vectors of R for the kept singular values)
