@@ -58,6 +58,8 @@ def _chunk_r(a: np.ndarray) -> tuple[np.ndarray, int]:
     (its panel width exceeds d) and streams the chunk from memory d times: 3.5x slower here.
     """
     n, d = (int(s) for s in a.shape)
+    if n == 0:  # an empty chunk (dask allows them): no factor, nothing to count
+        return np.zeros((0, d), dtype=a.dtype), 0
     rows = min(n, max(2 * d, SUB_BLOCK_BYTES // max(1, d * a.itemsize)))
     # one Fortran-ordered buffer per chunk, reused by every sub-block: dask's worker processes run with
     # MALLOC_TRIM_THRESHOLD_ set, so a fresh array per sub-block would be a fresh mmap (2x slower here)
