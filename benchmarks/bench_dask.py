@@ -5,7 +5,8 @@ both stored on disk as npy stacks (one ``.npy`` file per row chunk, written by t
 a ``dask.distributed.LocalCluster`` of 2 worker processes with 1 thread each and a per-worker
 memory limit far below the data size. For every n it reports the wall time, the time per row,
 the peak resident memory of each worker (sampled every 0.2 s) and, at the end, the ratio of the
-dask time per row to the in-memory numpy backend's time per row at n = 10^6 (target: <= 2).
+dask time per row to the in-memory numpy backend's time per row at n = 10^6 (best of 3 runs;
+target: <= 2).
 
     python benchmarks/bench_dask.py                        # n = 1e6, 1e7, 5e7 (needs ~20 GB of disk)
     python benchmarks/bench_dask.py --sizes 1e5 1e6 --dir /tmp/x   # a quick check
@@ -106,9 +107,11 @@ def numpy_baseline(n: int) -> dict:
     A = rng.standard_normal((n, D)) * np.logspace(0, -1, D)
     with use_backend("numpy"):
         leverage_scores(A[:1000])
-        t0 = time.perf_counter()
-        tau = leverage_scores(A)
-        t_lev = time.perf_counter() - t0
+        t_lev = float("inf")
+        for _ in range(3):  # best of 3: the shared machine is noisy, and the best is the strictest baseline
+            t0 = time.perf_counter()
+            tau = leverage_scores(A)
+            t_lev = min(t_lev, time.perf_counter() - t0)
     del A, tau
     grid = np.linspace(0.0, 1.0, M)
     L = _loss_block(rng.random(n) ** 2, grid)

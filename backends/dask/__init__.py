@@ -13,7 +13,8 @@ gets wrong for a length-1 index along axis 1). What this package adds:
   of a dask input (an n-row result: leverage scores, an EIM basis) is returned as a dask array;
   everything else (a λ̂ curve, a quantile, a d x m sketch, a d-vector) is computed and returned as
   NumPy: it is small, and returning it lazily would only recompute the whole graph at every use.
-* twins of the leaf kernels that need a chunk-aware form (``sampling.thin_qr`` by TSQR,
+* twins of the leaf kernels that need a chunk-aware form (``sampling.qr_scores`` and
+  ``sampling.thin_qr`` in two reads of A, TSQR for R then one triangular solve per chunk,
   ``sampling.sparse_sign_apply`` blockwise, ``conformal.crc_risk_sums`` as one fused reduction,
   ``conformal.kth_smallest`` and ``conformal.weighted_quantile`` by an exact distributed
   selection, ``eim.greedy_step`` with the residual persisted), in ``backends/dask/<family>.py``;

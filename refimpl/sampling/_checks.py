@@ -12,9 +12,12 @@ from refimpl import _validate as v
 MAX_UNITS = 2**31 - 1
 
 
-def check_tall(A: Any, name: str = "A") -> Any:
-    """A real, finite 2-D array with at least one row and one column (host or backend array)."""
-    A = v.check_array(A, name, ndim=2, real=True)
+def check_tall(A: Any, name: str = "A", *, finite: bool = True) -> Any:
+    """A real, finite 2-D array with at least one row and one column (host or backend array).
+
+    ``finite=False`` skips the finiteness scan (for a caller whose first pass over A checks it).
+    """
+    A = v.check_array(A, name, ndim=2, real=True, finite=finite)
     n, d = int(A.shape[0]), int(A.shape[1])
     if d == 0:
         raise ValueError(f"{name} must have at least one column; got shape {(n, d)}")

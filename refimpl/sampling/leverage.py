@@ -91,6 +91,20 @@ def _row_sq_norms(X: Any, xp: Any) -> Any:
     return xp.sum(X * X, axis=1)
 
 
+@leaf_kernel("sampling.qr_scores")
+def qr_scores(A: Any) -> tuple[Any, Any, Any]:
+    """(τ, Q, R): the squared row norms τ of Q, and the thin QR A = Q R itself (Q for a rank cut-off).
+
+    Reference: ``sampling.thin_qr`` and the row norms of its Q (so the NumPy backend runs SciPy's
+    economic QR, as before). The dask twin reads A twice and computes τ chunk by chunk without
+    materialising Q (the error bound of its A R⁻¹ branch: :func:`refimpl.backends.dask.sampling.thin_qr_dask`).
+    """
+    from array_api_compat import array_namespace
+
+    Q, R = thin_qr(A)
+    return _row_sq_norms(Q, array_namespace(Q)), Q, R
+
+
 @leaf_kernel("sampling.rinv_row_sq_norms")
 def rinv_row_sq_norms(A: Any, Rinv: Any) -> Any:
     """Squared row norms ‖(A R⁻¹)_i‖² given the upper-triangular inverse R⁻¹ (d x d).
@@ -247,7 +261,27 @@ def _raise_rank(rank: int, d: int, s: Any, name: str = "A") -> None:
     )
 
 
+def _finite_check_deferred(A: Any, method: str) -> bool:
+    """Whether the exact QR path checks A's finiteness itself, so the validation skips its scan.
+
+    True for a dask A on the dask backend with ``method="qr"``: the first TSQR pass of the dask twin
+    of ``sampling.thin_qr`` counts the non-finite entries in the tasks that factorise the chunks
+    (one read of A instead of two) and raises the validation's ``ValueError``.
+    """
+    from refimpl.backends import array_library, get_backend
+
+    return method == "qr" and array_library(A) == "dask" and get_backend().name == "dask"
+
+
 def _exact_scores(A: Any, xp: Any, method: str, rank_tol: float | None, n: int, d: int) -> Any:
+    """Exact scores: squared row norms of an orthonormal basis of range(A) (thin QR or SVD).
+
+    The QR path is the ``sampling.qr_scores`` kernel: SciPy's economic QR on NumPy; on dask two
+    reads of A (R and the finiteness check by TSQR, then τ_i = ‖(A R⁻¹)_i‖² with one triangular solve
+    per chunk when 2·d·ε·κ(R) <= 1e-10, else the implicit-Q TSQR basis; the error bound and the
+    switch are in :func:`refimpl.backends.dask.sampling.thin_qr_dask`). Rank from the singular values
+    of R; below full rank (``rank_tol``) the scores of the kept left singular vectors of R within Q.
+    """
     if method == "svd":
         U, s, _ = xp.linalg.svd(A, full_matrices=False)
         smax = float(s[0])
@@ -257,10 +291,10 @@ def _exact_scores(A: Any, xp: Any, method: str, rank_tol: float | None, n: int, 
             _raise_rank(rank, d, s)
         U = U[:, :rank]
         return _row_sq_norms(U, xp)
-    Q, R = thin_qr(A)
+    tau, Q, R = qr_scores(A)
     rank, s = _rank_from_R(R, n, xp, rank_tol)
     if rank == d:
-        return _row_sq_norms(Q, xp)
+        return tau
     if rank_tol is None:
         _raise_rank(rank, d, s)
     # column space of A = Q · (left singular vectors of R for the kept singular values)
@@ -410,7 +444,7 @@ def leverage_scores(
         raise ValueError(f"eps applies only to method='sketch' (the {method!r} scores are exact); got eps={eps!r}")
     if rank_tol is not None:
         rank_tol = v.check_in_range(rank_tol, "rank_tol", 0.0, 1.0)
-    A = check_tall(A)
+    A = check_tall(A, finite=not _finite_check_deferred(A, method))
     n, d = int(A.shape[0]), int(A.shape[1])
     if n < d and rank_tol is None:
         raise RankDeficientError(

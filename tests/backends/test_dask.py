@@ -253,3 +253,49 @@ def test_eim_greedy_on_a_cluster(client, norm):
     assert isinstance(res.basis, da.Array)  # N_x rows: lazy
     np.testing.assert_allclose(res.basis.compute(), ref.basis, rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(res.coefficients, ref.coefficients, rtol=1e-10, atol=1e-12)
+
+
+# ------------------------------------------------------------------------------ exact scores: both branches
+
+
+def _conditioned(n, d, kappa, seed):
+    """A = U diag(s) Vᵀ with singular values from 1 to 1/kappa and rows of very unequal leverage."""
+    rng = np.random.default_rng(seed)
+    U = np.linalg.qr(np.exp(1.5 * rng.standard_normal((n, 1))) * rng.standard_normal((n, d)))[0]
+    V = np.linalg.qr(rng.standard_normal((d, d)))[0]
+    return (U * np.logspace(0, -np.log10(kappa), d)) @ V.T
+
+
+@pytest.mark.parametrize("kappa, branch", [(1e2, "rinv"), (1e8, "implicit_q")])
+def test_exact_scores_both_branches_agree_with_numpy(kappa, branch, monkeypatch):
+    import refimpl.backends.dask.sampling as ds
+
+    taken = []
+    real = ds._tsqr_implicit_q
+    monkeypatch.setattr(ds, "_tsqr_implicit_q", lambda A: taken.append("implicit_q") or real(A))
+    n, d = 6000, 8
+    A = _conditioned(n, d, kappa, seed=4)
+    with use_backend("numpy"):
+        ref = leverage_scores(A)
+    with dask.config.set(scheduler="synchronous"), use_backend("dask"):
+        tau = leverage_scores(da.from_array(A, chunks=(700, d))).compute()
+    assert (taken == ["implicit_q"]) == (branch == "implicit_q")
+    # one TRSM: error <= 2 d eps kappa <= 1e-10 by the switch rule; the fallback: both are backward-stable
+    # QRs of A, whose scores differ by the conditioning of the scores, O(eps kappa) (measured 2e-10 here)
+    tol = 1e-10 if branch == "rinv" else 50 * np.finfo(float).eps * kappa
+    np.testing.assert_allclose(tau, ref, rtol=0, atol=tol)
+    assert abs(tau.sum() - d) < (1e-10 if branch == "rinv" else 1e-12)  # Σ τ = d; the fallback's Q is orthonormal
+
+
+def test_exact_scores_check_finiteness_in_the_first_pass():
+    import refimpl.backends.dask.sampling as ds
+
+    A = tall(3000, 6)
+    A[1234, 2], A[2999, 0] = np.nan, -np.inf
+    with dask.config.set(scheduler="synchronous"), use_backend("dask"):
+        with pytest.raises(ValueError, match="A must contain only finite values; got 2 NaN or infinite entries"):
+            leverage_scores(da.from_array(A, chunks=(400, 6)))
+        # one tree-reduction over the chunks: R of A up to row signs, and the count
+        R, bad = ds.tsqr_r(da.from_array(tall(5000, 6), chunks=(300, 6)))
+    assert bad == 0 and R.shape == (6, 6)
+    np.testing.assert_allclose(np.abs(R), np.abs(np.linalg.qr(tall(5000, 6))[1]), rtol=1e-12, atol=1e-13)
