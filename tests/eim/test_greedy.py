@@ -277,11 +277,18 @@ def test_numba_twin_matches_reference_bitwise():
             np.testing.assert_allclose(twin[3], ref[3], rtol=tol, atol=0 if tol == 0 else 1e-14 * ref[3].max())
 
 
+@pytest.mark.parametrize("block", [None, 64])
 @pytest.mark.parametrize("shape", [(25, 17), (2000, 40), (3, 40000), (1, 1)])
-def test_numpy_twin_matches_reference_bitwise(shape):
-    # the blocked twin runs the reference's operations: bit for bit, every norm, real and complex
+def test_numpy_twin_matches_reference_bitwise(shape, block, monkeypatch):
+    # the blocked twin runs the reference's operations: bit for bit, every norm, real and complex;
+    # block=64 entries forces many blocks (and a ragged last one) on every shape
     from refimpl.backends import get_kernel
     from refimpl.eim.greedy import greedy_step
+
+    if block is not None:
+        import refimpl.backends.numpy.eim as numpy_eim
+
+        monkeypatch.setattr(numpy_eim, "_BLOCK_ENTRIES", block)
 
     twin_step = get_kernel("eim.greedy_step", "numpy")
     assert twin_step is not greedy_step.reference
@@ -298,6 +305,11 @@ def test_numpy_twin_matches_reference_bitwise(shape):
             twin = twin_step(R.copy(), i, j, code, w)
             for a, b in zip(twin, ref):
                 np.testing.assert_array_equal(a, b)
+                # bit for bit, except possibly the sign of a zero (the real update's products come
+                # from BLAS ger into a zeroed buffer: 0 + (-0) = +0)
+                a, b = np.asarray(a), np.asarray(b)
+                differ = a.view(np.uint8).reshape(a.shape + (-1,)) != b.view(np.uint8).reshape(b.shape + (-1,))
+                assert np.all((b == 0)[differ.any(axis=-1)])
 
 
 def test_numpy_twin_greedy_agrees_with_reference_ties_included():
