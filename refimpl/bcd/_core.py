@@ -341,11 +341,14 @@ def _variable_rule(name: str) -> Callable:
             return _iht_rule(problem, tau)
         weight = {"gs": None, "gsd": 1.0 / np.sqrt(L),
                   "gsl": None}[name]
+        root: list[np.ndarray] = []  # sqrt(D) of GSL-VB, computed at the first selection
 
         def select(ctx: BCDContext) -> np.ndarray:
             g = np.abs(_score_gradient(ctx))
             if name == "gsl":  # the figures' GSL-VB: |g_i| / sqrt(D_ii), D the bound's row sums
-                score = g / np.sqrt(problem.bound_row_sums())
+                if not root:
+                    root.append(np.sqrt(problem.bound_row_sums()))
+                score = g / root[0]
             elif weight is not None:
                 score = g * weight
             else:
