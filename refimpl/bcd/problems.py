@@ -363,10 +363,22 @@ class _LinearModel(BCDProblem):
             self._gram = G.toarray() if sp.issparse(G) else np.asarray(G)
         return self._gram
 
-    def clear_gram_cache(self) -> None:
-        """Drop the cached Gram matrix or Gram columns (they are rebuilt on demand)."""
+    def clear_gram_cache(self, release: bool = True) -> None:
+        """Drop the cached Gram matrix or Gram columns (they are rebuilt on demand).
+
+        ``release=False`` forgets the cached columns but keeps the column buffer's memory (its pages
+        are already mapped), so the next run recomputes every column it needs without the first-touch
+        cost of fresh memory.
+        """
         self._gram = None
-        self._cols = None
+        c = self._cols
+        if release or c is None:
+            self._cols = None
+            return
+        c["slot"].clear()
+        c["owner"][:] = -1
+        c["used"][:] = 0
+        c["clock"] = c["filled"] = c["misses"] = 0
 
     def _gram_column_cache(self, need: int) -> dict[str, Any] | None:
         """The Gram-column cache (None when the whole Gram is used or fewer than ``need`` columns fit)."""
