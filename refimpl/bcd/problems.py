@@ -459,7 +459,7 @@ class LeastSquaresProblem(_LinearModel):
 
     State: the residual :math:`r = Ax - b` and, once a full gradient has been requested, the
     gradient :math:`A^\top r`, kept current per block update by
-    :math:`g \leftarrow g + A^\top A_b\delta = g + \sum_{j\in b}\delta_j (A^\top A)_{:,j}` (O(n|b|)):
+    :math:`g \leftarrow g + A^\top A_b\delta = g + \sum_{j\in b}\delta_j (A^\top A)_{:,j}` (:math:`O(n|b|)`):
     from the whole Gram matrix when it fits ``gram_budget`` (bytes; default ``GRAM_BUDGET``,
     128 MiB, i.e. n ≤ 4096), else from a least-recently-used cache of Gram columns under the
     same budget (the LIBSVM kernel-cache idea). A missing column :math:`A^\top a_j` of a sparse A
