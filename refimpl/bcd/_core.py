@@ -341,11 +341,14 @@ def _variable_rule(name: str) -> Callable:
             return _iht_rule(problem, tau)
         weight = {"gs": None, "gsd": 1.0 / np.sqrt(L),
                   "gsl": None}[name]
+        root: list[np.ndarray] = []  # sqrt(D) of GSL-VB, computed at the first selection
 
         def select(ctx: BCDContext) -> np.ndarray:
             g = np.abs(_score_gradient(ctx))
             if name == "gsl":  # the figures' GSL-VB: |g_i| / sqrt(D_ii), D the bound's row sums
-                score = g / np.sqrt(problem.bound_row_sums())
+                if not root:
+                    root.append(np.sqrt(problem.bound_row_sums()))
+                score = g / root[0]
             elif weight is not None:
                 score = g * weight
             else:
@@ -373,18 +376,21 @@ def _iht_rule(problem: BCDProblem, tau: int, n_steps: int = 10) -> Callable:
     from refimpl.bcd.problems import _lambda_max_sym
 
     sqrtL = np.sqrt(problem.lipschitz())
+    inv_sqrtL = 1.0 / sqrtL
     scaled = lambda w: problem.bound_matvec(w / sqrtL) / sqrtL  # noqa: E731
     def select(ctx: BCDContext) -> np.ndarray:
         mu = getattr(problem, "_iht_mu", None)
         if mu is None:  # cached on the problem: one eigenvalue problem per problem, not per run
             mu = problem._iht_mu = 1.0 / _lambda_max_sym(scaled, problem.n)
-        gs = _score_gradient(ctx) / sqrtL
+        gs = _score_gradient(ctx) * inv_sqrtL
         supp = top_scores(np.abs(gs), tau)
         vals = -gs[supp]
         for _ in range(n_steps):
-            # D^{-1/2} H D^{-1/2} u for a τ-sparse u: τ columns of the bound
-            Hu = problem.bound_columns(supp, vals / sqrtL[supp]) / sqrtL
-            step = -mu * (gs + Hu)
+            # D^{-1/2} H D^{-1/2} u for a τ-sparse u: τ columns of the bound (in place: few n-vectors)
+            step = problem.bound_columns(supp, vals * inv_sqrtL[supp])
+            step *= inv_sqrtL
+            step += gs
+            step *= -mu
             step[supp] += vals
             new = top_scores(np.abs(step), tau)
             same = np.array_equal(new, supp)

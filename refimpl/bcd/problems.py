@@ -60,7 +60,7 @@ import scipy.sparse.linalg as spla
 
 from refimpl import _validate as v
 from refimpl._oracle import logistic_terms, softmax_terms
-from refimpl.backends import capabilities, to_numpy
+from refimpl.backends import capabilities, leaf_kernel, to_numpy
 
 __all__ = [
     "BCDProblem",
@@ -77,8 +77,13 @@ __all__ = [
 
 _HOST = "BCD problems hold their data (dense or SciPy sparse) on the host and are evaluated in NumPy/SciPy"
 
-#: Largest number of variables for which least-squares / logistic problems cache the Gram matrix
-#: :math:`A^\top A` (to keep the full gradient current in O(n|b|) per block update).
+#: Default memory budget (bytes) of a least-squares / logistic problem for Gram data
+#: :math:`A^\top A`: the whole Gram matrix when it fits (8n² bytes, i.e. n ≤ 4096 by default),
+#: else a cache of Gram columns (8n bytes each, least recently used evicted). Per problem:
+#: the attribute ``gram_budget``.
+GRAM_BUDGET = 8 * 4096 * 4096
+
+#: Largest number of variables whose whole Gram matrix fits the default budget.
 GRAM_LIMIT = 4096
 
 NONSMOOTH_KINDS = (None, "l1", "nonneg_l1")
@@ -152,6 +157,39 @@ def _tdot(A: Any, b: np.ndarray, r: np.ndarray) -> np.ndarray:
         ip, ix, dat = A.indptr, A.indices, A.data
         return np.array([dat[ip[j]:ip[j + 1]] @ r[ix[ip[j]:ip[j + 1]]] for j in b])
     return A[:, b].T @ r
+
+
+@leaf_kernel("bcd.gram_combo")
+def gram_combo(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, rindptr: np.ndarray,
+               rindices: np.ndarray, rdata: np.ndarray, b: np.ndarray, delta: np.ndarray, n: int) -> np.ndarray:
+    r""":math:`A^\top (A_b \delta)` (n,) for a sparse A given twice, CSC (``indptr``, ``indices``,
+    ``data``) and CSR (``rindptr``, ``rindices``, ``rdata``), without a pass over all of A.
+
+    :math:`u = A_b\delta` is supported on the rows R the columns of b touch (about
+    :math:`|b|\cdot` nnz per column), and :math:`A^\top u = A_{R,:}^\top u_R` reads only those rows
+    of the CSR copy: :math:`\sum_{i\in R}\mathrm{nnz}(A_{i,:})` multiply-adds instead of nnz(A).
+    This is the Gram-column product :math:`\sum_{j\in b}\delta_j (A^\top A)_{:,j}` without the Gram
+    matrix. Order of the sums: u column by column in the order of b, then the rows of R in
+    increasing order (the Numba twin does the same operations in the same order).
+    """
+    m = rindptr.shape[0] - 1
+    u = np.zeros(m)
+    for j, d in zip(b, delta):
+        lo, hi = indptr[j], indptr[j + 1]
+        u[indices[lo:hi]] += d * data[lo:hi]
+    rows = np.unique(np.concatenate([indices[indptr[j]:indptr[j + 1]] for j in b])) if len(b) else np.zeros(0, np.int64)
+    sub = sp.csr_matrix((rdata, rindices, rindptr), shape=(m, n))[rows]
+    return np.asarray(sub.T @ u[rows]).ravel()
+
+
+@leaf_kernel("bcd.add_rows")
+def add_rows(base: np.ndarray, store: np.ndarray, idx: np.ndarray, coef: np.ndarray) -> np.ndarray:
+    r"""``base + Σ_k coef[k] * store[idx[k]]`` (a new array), accumulated k = 0, 1, ... in turn
+    (the Numba twin does the same operations in one pass, bit for bit)."""
+    out = np.array(base, dtype=np.float64, copy=True)
+    for k in range(len(idx)):
+        out += float(coef[k]) * store[int(idx[k])]
+    return out
 
 
 def _abs_gram_row_sums(A: Any, chunk: int = 512) -> np.ndarray:
@@ -314,16 +352,102 @@ class _LinearModel(BCDProblem):
         self.A = A
         self.m, self.n = A.shape
         self._gram: np.ndarray | None = None
+        self._csr: Any = None
+        self._cols: dict[str, Any] | None = None
+        self.gram_budget = GRAM_BUDGET
         self._colsq = np.asarray(A.multiply(A).sum(axis=0)).ravel() if sp.issparse(A) else np.sum(A * A, axis=0)
 
     def _gram_matrix(self) -> np.ndarray | None:
-        if self._gram is None and self.n <= GRAM_LIMIT:
+        if self._gram is None and 8 * self.n * self.n <= self.gram_budget:
             G = self.A.T @ self.A
             self._gram = G.toarray() if sp.issparse(G) else np.asarray(G)
         return self._gram
 
+    def clear_gram_cache(self, release: bool = True) -> None:
+        """Drop the cached Gram matrix or Gram columns (they are rebuilt on demand).
+
+        ``release=False`` forgets the cached columns but keeps the column buffer's memory (its pages
+        are already mapped), so the next run recomputes every column it needs without the first-touch
+        cost of fresh memory.
+        """
+        self._gram = None
+        c = self._cols
+        if release or c is None:
+            self._cols = None
+            return
+        c["slot"].clear()
+        c["owner"][:] = -1
+        c["used"][:] = 0
+        c["clock"] = c["filled"] = c["misses"] = 0
+
+    def _gram_column_cache(self, need: int) -> dict[str, Any] | None:
+        """The Gram-column cache (None when the whole Gram is used or fewer than ``need`` columns fit)."""
+        cap = int(self.gram_budget // (8 * self.n))
+        if 8 * self.n * self.n <= self.gram_budget or cap < need:
+            return None
+        c = self._cols
+        if c is None or c["store"].shape[0] != cap:
+            # np.empty: pages are only committed as columns are written
+            c = self._cols = {"store": np.empty((cap, self.n)), "slot": {}, "owner": np.full(cap, -1, np.int64),
+                              "used": np.zeros(cap, np.int64), "clock": 0, "filled": 0, "misses": 0}
+        return c
+
+    def _gram_column(self, j: int) -> np.ndarray:
+        r""":math:`(A^\top A)_{:,j} = A^\top a_j` (sparse A: through the rows a_j touches)."""
+        out = self._sparse_gram_combo(np.array([j], dtype=np.int64), np.ones(1))
+        if out is None:
+            out = self.A.T @ self.A[:, j]
+        return out
+
+    def _gram_times(self, b: np.ndarray, delta: np.ndarray, base: np.ndarray | None = None) -> np.ndarray:
+        r"""``base`` + :math:`A^\top A_b\delta` (n,) (base default 0): whole Gram, cached Gram columns
+        (LRU under ``gram_budget``) or, when not even |b| columns fit, straight through the touched
+        rows (sparse) or :math:`A^\top(A_b\delta)` (dense)."""
+        G = self._gram_matrix()
+        if G is not None:
+            out = G[:, b] @ delta
+            return out if base is None else base + out
+        c = self._gram_column_cache(len(b))
+        if c is None or len(b) == 0:
+            out = self._sparse_gram_combo(b, delta)
+            if out is None:
+                out = self._matvec_T(_combo(self.A, b, delta))
+            return out if base is None else base + out
+        store, slot, owner, used = c["store"], c["slot"], c["owner"], c["used"]
+        c["clock"] += 1
+        idx = np.empty(len(b), dtype=np.int64)
+        for k, j in enumerate(b):
+            j = int(j)
+            s_ = slot.get(j)
+            if s_ is None:
+                c["misses"] += 1
+                if c["filled"] < store.shape[0]:
+                    s_ = c["filled"]
+                    c["filled"] += 1
+                else:  # evict the least recently used column (not one of this block's)
+                    s_ = int(np.argmin(used))
+                    del slot[int(owner[s_])]
+                store[s_] = self._gram_column(j)
+                slot[j] = s_
+                owner[s_] = j
+            used[s_] = c["clock"]
+            idx[k] = s_
+        return add_rows(np.zeros(self.n) if base is None else base, store, idx, np.asarray(delta, dtype=np.float64))
+
     def _Ab(self, b: np.ndarray) -> np.ndarray:
         return _columns(self.A, b)
+
+    def _sparse_gram_combo(self, b: np.ndarray, delta: np.ndarray) -> np.ndarray | None:
+        r""":math:`A^\top A_b\delta` through the touched rows of a CSR copy (sparse A only, else None)."""
+        if not sp.issparse(self.A):
+            return None
+        if self._csr is None:
+            R = self.A.tocsr()
+            R.sort_indices()
+            self._csr = R
+        A, R = self.A, self._csr
+        return gram_combo(A.indptr, A.indices, A.data, R.indptr, R.indices, R.data,
+                          np.asarray(b, dtype=np.int64), np.asarray(delta, dtype=np.float64), self.n)
 
     def _matvec_T(self, r: np.ndarray) -> np.ndarray:
         return np.asarray(self.A.T @ r).ravel()
@@ -333,8 +457,14 @@ class _LinearModel(BCDProblem):
 class LeastSquaresProblem(_LinearModel):
     r"""Least squares :math:`f(x) = \frac12\|Ax - b\|^2` (+ an optional non-smooth part).
 
-    State: the residual :math:`r = Ax - b` (and, for ``n ≤ GRAM_LIMIT``, the gradient
-    :math:`A^\top r`, kept current through Gram columns once requested).
+    State: the residual :math:`r = Ax - b` and, once a full gradient has been requested, the
+    gradient :math:`A^\top r`, kept current per block update by
+    :math:`g \leftarrow g + A^\top A_b\delta = g + \sum_{j\in b}\delta_j (A^\top A)_{:,j}` (:math:`O(n|b|)`):
+    from the whole Gram matrix when it fits ``gram_budget`` (bytes; default ``GRAM_BUDGET``,
+    128 MiB, i.e. n ≤ 4096), else from a least-recently-used cache of Gram columns under the
+    same budget (the LIBSVM kernel-cache idea). A missing column :math:`A^\top a_j` of a sparse A
+    is computed through only the rows :math:`a_j` touches (leaf kernel ``bcd.gram_combo``: about
+    nnz(column)·nnz(row) multiply-adds instead of nnz(A)). ``clear_gram_cache()`` frees it.
     """
 
     name = "least squares"
@@ -351,8 +481,7 @@ class LeastSquaresProblem(_LinearModel):
     def update_state(self, s: dict[str, Any], b: np.ndarray, delta: np.ndarray) -> dict[str, Any]:
         g = s["g"]
         if g is not None:
-            G = self._gram_matrix()
-            g = g + G[:, b] @ delta if G is not None else None
+            g = self._gram_times(b, delta, base=g)
         return {"r": s["r"] + _combo(self.A, b, delta), "g": g}
 
     def smooth_value(self, x: np.ndarray, s: Any = None) -> float:
@@ -364,7 +493,8 @@ class LeastSquaresProblem(_LinearModel):
             s = self.init_state(x)
         if s["g"] is None:
             g = self._matvec_T(s["r"])
-            if self._gram_matrix() is not None:
+            if (self._gram_matrix() is not None or sp.issparse(self.A)
+                    or self._gram_column_cache(1) is not None):
                 s["g"] = g
             return g.copy()
         return s["g"].copy()
@@ -397,10 +527,7 @@ class LeastSquaresProblem(_LinearModel):
         return self._matvec_T(np.asarray(self.A @ vec).ravel())
 
     def bound_columns(self, idx: np.ndarray, vals: np.ndarray) -> np.ndarray:
-        G = self._gram_matrix()
-        if G is not None:
-            return G[:, idx] @ vals
-        return self._matvec_T(_combo(self.A, idx, vals))
+        return self._gram_times(idx, vals)
 
 
 @capabilities(host_only=_HOST)
@@ -462,10 +589,7 @@ class LogisticProblem(_LinearModel):
         return 0.25 * self._matvec_T(np.asarray(self.A @ vec).ravel())
 
     def bound_columns(self, idx: np.ndarray, vals: np.ndarray) -> np.ndarray:
-        G = self._gram_matrix()
-        if G is not None:
-            return 0.25 * (G[:, idx] @ vals)
-        return 0.25 * self._matvec_T(_combo(self.A, idx, vals))
+        return 0.25 * self._gram_times(idx, vals)
 
 
 @capabilities(host_only=_HOST)

@@ -99,6 +99,41 @@ def test_projected_newton_with_a_covering_block_terminates():
     assert res.status is ActiveSetStatus.CONVERGED and res.n_iter == 1
 
 
+def _wide_instance():
+    """Dataset-A recipe 200×300, λ = 5000 (ill-conditioned columns; |supp x*| = 21)."""
+    from refimpl.bcd import dataset_l1
+
+    prob = dataset_l1(m=200, p=300, lam=5000.0, rng=1)
+    ref = active_set_bcd(prob, update="pn", block_size=prob.n, max_iter=3, gtol=1e-10)  # one exact QP over all of x
+    assert ref.status is ActiveSetStatus.CONVERGED
+    return prob, ref.x
+
+
+@pytest.mark.parametrize("update", ["pn", "tmp"])
+def test_superlinear_tail_once_the_block_covers_the_support(update):
+    """|b| ≥ support + violators: after identification the GS-q block holds the whole support (zero-score
+    slots go to the working set), so PN/TMP reach round-off within 3 iterations of identification: the
+    successive ratios e_{k+1}/e_k collapse; PG with the same blocks keeps a ratio near 1 (linear)."""
+    prob, x_star = _wide_instance()
+    supp = np.flatnonzero(x_star > 0)
+    tau = 2 * supp.size + 5
+    f_star = prob.value(x_star)
+    blocks = []
+    res = active_set_bcd(prob, update=update, block_size=tau, max_iter=30,
+                         callback=lambda st: blocks.append(st.block))
+    gap = np.maximum((res.f_history - f_star) / abs(f_star), 1e-15)
+    k = res.active_set_iter
+    assert np.array_equal(np.flatnonzero(res.x > 0), supp)
+    assert all(np.isin(supp, blk).all() for blk in blocks[k:])  # the block covers the support after identification
+    done = np.flatnonzero(gap <= 1e-12)
+    assert done.size and done[0] - k <= 3
+    q = gap[1: done[0] + 1] / gap[: done[0]]
+    assert q[-1] <= 1e-3  # the last step: a ratio no linear tail of this problem shows
+    pg = active_set_bcd(prob, update="pg", block_size=tau, max_iter=30)
+    pgap = (pg.f_history - f_star) / abs(f_star)
+    assert pgap[-1] > 1e-8 and pgap[-1] / pgap[-2] > 0.5
+
+
 def test_newton_type_updates_beat_projected_gradient():
     A, b, lam = tall_instance(m=120, n=60, seed=5)
     f_star = objective(A, b, lam, nnls_solution(A, b, lam))

@@ -4,8 +4,9 @@ Correctness: finite differences and dense computations for the problems' oracles
 dense/sparse direct solves for converged minimisers, scikit-learn for the Lasso. Backend
 agreement: the BCD loop runs on the host (capability ``host``), so every backend must select the
 *same blocks* from the same rng and produce the same iterates; the Numba twins of the leaf
-kernels are compared with the references (``top_scores`` bit for bit; the coordinate epochs to
-rtol 1e-10: their dot products are sequential sums, the reference's are BLAS).
+kernels are compared with the references (``top_scores``, ``gram_combo`` and ``add_rows`` bit for
+bit; the coordinate epochs to rtol 1e-10: their dot products are sequential sums, the reference's
+are BLAS).
 """
 
 from __future__ import annotations
@@ -308,7 +309,7 @@ def test_l1_logistic_kkt_and_against_dense_lasso_limit():
 
 
 @settings(max_examples=15)
-@given(n=st.integers(1, 60), tau=st.integers(1, 8), seed=st.integers(0, 10**6), ties=st.booleans())
+@given(n=st.integers(1, 60), tau=st.integers(1, 40), seed=st.integers(0, 10**6), ties=st.booleans())
 def test_top_scores_twin_identical(n, tau, seed, ties):
     pytest.importorskip("numba")
     rng = np.random.default_rng(seed)
@@ -319,6 +320,69 @@ def test_top_scores_twin_identical(n, tau, seed, ties):
     np.testing.assert_array_equal(get_kernel("bcd.top_scores", "numba")(s, tau), ref)
     expect = sorted(sorted(range(n), key=lambda i: (-s[i], i))[:tau])
     np.testing.assert_array_equal(ref, expect)
+
+
+def _sparse_ls(m=60, n=400, density=0.08, seed=3):
+    rng = np.random.default_rng(seed)
+    A = sp.random(m, n, density=density, random_state=rng, format="csc") * 3.0
+    return bcd.least_squares_problem(A, rng.standard_normal(m))
+
+
+def test_gram_kernels_twins_bit_for_bit():
+    """A^T(A_b delta) through the touched rows: reference = dense product (1e-12), twin = reference (bit for bit)."""
+    pytest.importorskip("numba")
+    from refimpl.bcd.problems import add_rows, gram_combo
+
+    prob = _sparse_ls()
+    A = prob.A
+    R = A.tocsr()
+    R.sort_indices()
+    rng = np.random.default_rng(0)
+    twin = get_kernel("bcd.gram_combo", "numba")
+    for tau in (1, 5, 40, 400):  # 400: every row touched (the mark-scan branch of the twin)
+        b = np.sort(rng.choice(prob.n, tau, replace=False)).astype(np.int64)
+        d = rng.standard_normal(tau)
+        ref = gram_combo.reference(A.indptr, A.indices, A.data, R.indptr, R.indices, R.data, b, d, prob.n)
+        dense = A.toarray().T @ (A.toarray()[:, b] @ d)
+        np.testing.assert_allclose(ref, dense, rtol=0, atol=1e-12 * np.max(np.abs(dense)))
+        np.testing.assert_array_equal(twin(A.indptr, A.indices, A.data, R.indptr, R.indices, R.data, b, d, prob.n), ref)
+    store, idx, coef, base = rng.standard_normal((7, 30)), np.array([3, 0, 6]), rng.standard_normal(3), rng.standard_normal(30)
+    ref = add_rows.reference(base, store, idx, coef)
+    np.testing.assert_allclose(ref, base + coef @ store[idx], rtol=1e-14)
+    np.testing.assert_array_equal(get_kernel("bcd.add_rows", "numba")(base, store, idx, coef), ref)
+
+
+@pytest.mark.parametrize("budget", ["columns", "rows"])
+def test_gradient_kept_current_without_whole_gram(budget):
+    """Above the whole-Gram budget the maintained gradient (LRU Gram columns with evictions, or the
+    touched-rows product when not even |b| columns fit) equals a fresh A^T r, and the run matches the
+    whole-Gram run (same blocks, same values to rounding)."""
+    ref_prob = _sparse_ls()
+    prob = _sparse_ls()
+    n = prob.n
+    prob.gram_budget = 8 * n * 25 if budget == "columns" else 8 * n * 3  # 25 columns, or fewer than |b|
+    kw = dict(rule="gsl", blocks="variable", block_size=5, max_iter=150, record_blocks=True)
+    ref = bcd.minimize(ref_prob, **kw)
+    assert ref_prob._gram is not None
+    res = bcd.minimize(prob, **kw)
+    assert prob._gram is None
+    if budget == "columns":
+        assert prob._cols is not None and prob._cols["misses"] > 25  # evictions happened
+    else:
+        assert prob._cols is None
+    np.testing.assert_array_equal(np.concatenate(res.blocks[:50]), np.concatenate(ref.blocks[:50]))
+    np.testing.assert_allclose(res.f_history, ref.f_history, rtol=1e-9, atol=1e-12 * ref.f_history[0])
+    x = np.zeros(n)
+    st_ = prob.init_state(x)
+    prob.gradient(x, st_)  # start maintaining
+    for blk in res.blocks:
+        d = np.ones(len(blk)) * 0.01
+        st_ = prob.update_state(st_, blk, d)
+        x[blk] += d
+    fresh = prob.A.T @ (prob.A @ x - prob.b)
+    np.testing.assert_allclose(st_["g"], fresh, rtol=0, atol=1e-10 * np.max(np.abs(fresh)))
+    prob.clear_gram_cache()
+    assert prob._cols is None and prob._gram is None
 
 
 def test_coordinate_epoch_twins_agree():
