@@ -135,14 +135,14 @@ def bench_pivotal(quick):
         rng = np.random.default_rng(n)
         p = inclusion_probabilities(rng.uniform(0.1, 1.0, n), n // 10)
         times[n] = timeit(lambda: pivotal_sample(p, rng=1), repeat=3)
-    print(f"\n3. tree pivotal sampling (numpy backend: level-vectorised NumPy twin of the sweep): "
+    print(f"\n3. tree pivotal sampling (numpy backend: the level-vectorised twin of the sweep): "
           f"n={sizes[0]}: {times[sizes[0]]['best'] * 1e3:.1f} ms, n={sizes[1]}: {times[sizes[1]]['best'] * 1e3:.1f} ms, "
           f"ratio {times[sizes[1]]['best'] / times[sizes[0]]['best']:.1f}x for 10x n (target <= 12x)")
     n = sizes[1]
     p, idx, leaf_p, u = _sweep_inputs(n)
     ref = timeit(lambda: pivotal_sweep.reference(idx, leaf_p, u), repeat=1, warmup=0)
     np_twin = get_kernel("sampling.pivotal_sweep", "numpy")
-    rows = [dict(name=f"pivotal sweep n={n} numpy twin", refimpl=timeit(lambda: np_twin(idx, leaf_p, u), repeat=3),
+    rows = [dict(name=f"pivotal sweep n={n} numpy (levels) twin", refimpl=timeit(lambda: np_twin(idx, leaf_p, u), repeat=3),
                  peer=ref, peer_name="array-API reference (loop)")]
     if available_backends().get("numba") is None:  # None: the backend can run here
         twin = get_kernel("sampling.pivotal_sweep", "numba")

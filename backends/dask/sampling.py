@@ -22,7 +22,7 @@ import scipy.sparse
 from scipy.linalg import blas, lapack
 
 from refimpl.backends import register_twin
-from refimpl.backends.linalg import _block_q, _block_r, _thin_qr
+from refimpl.backends.linalg import _thin_qr, _tsqr_implicit_q
 
 #: Largest modelled error of a score computed as ‖(A R⁻¹)_i‖² instead of from an orthonormal Q, by
 #: dtype: the one-TRSM basis is used when 2·d·ε·κ(R) stays below it (see :func:`thin_qr_dask`).
@@ -134,25 +134,6 @@ def _block_rinv(a: np.ndarray, R: np.ndarray) -> np.ndarray:
     return trsm(1.0, R, a.T, side=0, lower=0, trans_a=1).T
 
 
-def _tsqr_implicit_q(A):
-    """The fallback: TSQR with the implicit Q, Q_b = Q(A_b) Q2_b (the factorisation of
-    :func:`refimpl.backends.linalg.thin_qr`), with the R stage computed first so that the Q stage
-    reads every chunk once and releases it (a single graph would hold every chunk of A in memory
-    until the stacked R is factorised)."""
-    import dask
-    import dask.array as da
-
-    n = int(A.shape[1])
-    r_rows = tuple(min(int(c), n) for c in A.chunks[0])
-    Rs = A.map_blocks(_block_r, chunks=(r_rows, (n,)), dtype=A.dtype)
-    stacked = dask.compute(Rs)[0]
-    Q2, R = scipy.linalg.qr(stacked, mode="economic", check_finite=False)
-    k = R.shape[0]
-    Q = da.map_blocks(_block_q, A, da.from_array(Q2, chunks=(r_rows, (k,))), chunks=(A.chunks[0], (k,)),
-                      dtype=A.dtype)
-    return Q, R
-
-
 def _pass1(A):
     """Pass 1 and the switch: (A with one column chunk, R, whether the one-TRSM branch applies)."""
     A = A.rechunk({1: -1})
@@ -220,8 +201,8 @@ def thin_qr_dask(A):
     BigData 2013 [R: not re-read]; the R-inverse step of CholeskyQR). Measured here: max |Δτ_i| ≤
     0.25 ε κ for d ≤ 50 and κ ≤ 1e10, so the model 2dεκ overstates it at least 20-fold for d ≥ 5.
     Otherwise (κ above the threshold, or R singular: a rank-deficient A), the implicit-Q TSQR basis
-    (:func:`_tsqr_implicit_q`, which re-factorises every chunk: three reads in all), orthonormal to
-    round-off.
+    (:func:`refimpl.backends.linalg._tsqr_implicit_q`, which re-factorises every chunk: three reads
+    in all), orthonormal to round-off.
 
     Either way the scores agree with the NumPy backend's to the conditioning of the scores
     themselves, O(ε κ): two backward-stable QR factorisations of A give bases of slightly different

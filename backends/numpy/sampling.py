@@ -12,11 +12,6 @@
   the product is taken on blocks of columns whose output fits in cache (a Fortran-ordered result,
   ready for LAPACK). Sums are formed in a different order, so the result agrees with the reference
   to round-off, not bitwise.
-* ``sampling.pivotal_sweep``: the level-vectorised tournament (as
-  :func:`refimpl.sampling.samplers.pivotal_sweep_levels`, the twin on torch/CuPy/array-api-strict,
-  with fewer NumPy passes per level): one vectorised step per tree level instead of the reference's
-  scalar loop over the nodes; bit-for-bit the reference's output (same float64 values and
-  comparisons).
 """
 
 from __future__ import annotations
@@ -26,38 +21,6 @@ import scipy.linalg
 import scipy.sparse
 
 from refimpl.backends import register_twin
-
-
-@register_twin("sampling.pivotal_sweep", "numpy")
-def pivotal_sweep_numpy(leaf_idx, leaf_p, u):
-    """:func:`refimpl.sampling.samplers.pivotal_sweep_levels` in NumPy with fewer passes per level.
-
-    Same float64 operations as the reference loop (a + b, u·(a + b) or u·(2 - a - b), 1 - a, a + b - 1),
-    so the output is the reference's bit for bit; the selected units are written in place.
-    """
-    idx = np.asarray(leaf_idx, dtype=np.int64)
-    r = np.asarray(leaf_p, dtype=np.float64)
-    u = np.asarray(u, dtype=np.float64)
-    L = idx.shape[0]
-    chosen = np.full(L, -1, dtype=np.int64)
-    off = 0
-    while idx.shape[0] > 1:
-        m = idx.shape[0] // 2
-        a = r[0::2]
-        s = a + r[1::2]
-        sel = s > 1.0  # a match that selects one unit (else a merge)
-        t = np.where(sel, 2.0 - s, s)
-        t *= u[off : off + m]
-        flag = t < np.where(sel, 1.0 - a, a)  # left survives: u·s < a (merge), u·(2-s) < 1-a (selection)
-        il, ir = idx[0::2], idx[1::2]
-        np.copyto(chosen[off : off + m], np.where(flag, ir, il), where=sel)
-        idx = np.where(flag, il, ir)
-        s -= sel  # a + b - 1 after a selection (x - 0.0 == x otherwise)
-        r = s
-        off += m
-    if r[0] > 0.5 and idx[0] >= 0:  # root: residual 1 - δ counts as 1
-        chosen[L - 1] = idx[0]
-    return chosen
 
 
 @register_twin("sampling.thin_qr", "numpy")

@@ -288,7 +288,6 @@ def gsq_variable_block(x: np.ndarray, g: np.ndarray, L: np.ndarray, tau: int) ->
     if neg.size >= tau:
         return top_scores(-s, tau)  # ties: smaller index
     rest = np.where(s < 0, -np.inf, np.where(x > 0, x, 0.0))  # working set by size, then zeros
-    rest[neg] = -np.inf
     fill = top_scores(rest, tau - neg.size)
     return np.sort(np.concatenate([neg, fill])).astype(np.int64)
 

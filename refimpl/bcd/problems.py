@@ -83,9 +83,6 @@ _HOST = "BCD problems hold their data (dense or SciPy sparse) on the host and ar
 #: the attribute ``gram_budget``.
 GRAM_BUDGET = 8 * 4096 * 4096
 
-#: Largest number of variables whose whole Gram matrix fits the default budget.
-GRAM_LIMIT = 4096
-
 NONSMOOTH_KINDS = (None, "l1", "nonneg_l1")
 
 

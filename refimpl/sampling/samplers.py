@@ -230,9 +230,9 @@ def pivotal_sweep(leaf_idx: Any, leaf_p: Any, u: Any) -> Any:
     round-off).
 
     Twins (same comparisons on the same float64 values, so bit-for-bit the same output):
-    the NumPy twin and the torch/CuPy/array-api-strict twin run the matches of one level, which
-    are independent, as one vectorised step (:func:`pivotal_sweep_levels`; a per-node loop on a
-    GPU would be one kernel launch per node); the Numba twin is this loop compiled.
+    on NumPy, torch, CuPy and array-api-strict the matches of one level, which are independent,
+    run as one vectorised step (:func:`pivotal_sweep_levels`; a per-node loop on a GPU would be one
+    kernel launch per node); the Numba twin is this loop compiled.
 
     Parameters
     ----------
@@ -283,9 +283,9 @@ def pivotal_sweep_levels(leaf_idx: Any, leaf_p: Any, u: Any) -> Any:
     """:func:`pivotal_sweep` with the matches of each tree level as one vectorised step (array API).
 
     The twin of the sequential reference on NumPy, torch, CuPy and array-api-strict: E steps of
-    O(2^level) array work instead of 2^E - 1 scalar steps. Same float64 values and comparisons
-    (x < y is tested as x - y < 0, the same truth value for finite doubles), so the output is the
-    reference's bit for bit (tested).
+    O(2^level) array work instead of 2^E - 1 scalar steps. Same float64 values and comparisons as
+    the loop (u·(a + b) < a for a merge, u·(2 - a - b) < 1 - a for a selection, a + b - 1), so the
+    output is the reference's bit for bit (tested).
     """
     xp = array_namespace(leaf_idx, leaf_p, u)
     idx, r = leaf_idx, leaf_p
@@ -294,25 +294,24 @@ def pivotal_sweep_levels(leaf_idx: Any, leaf_p: Any, u: Any) -> Any:
     while idx.shape[0] > 1:
         m = idx.shape[0] // 2
         il, ir = idx[0::2], idx[1::2]
-        a, b = r[0::2], r[1::2]
+        a = r[0::2]
+        s = a + r[1::2]
         uu = u[off : off + m]
         off += m
-        s = a + b
-        merge = s <= 1.0  # Alg. 1, match with p_l + p_r <= 1
+        sel = s > 1.0  # Alg. 1: a match that selects one unit (else p_l + p_r <= 1, a merge)
         # one flag per node: "left wins" (u·s < a) for a merge, "right selected" (u·(2-s) < 1-a)
-        # otherwise. In both cases the left unit survives when the flag is set, so one where()
-        # picks the survivor.
-        flag = xp.where(merge, uu * s - a, uu * (2.0 - s) - (1.0 - a)) < 0.0
-        chosen.append(xp.where(merge, xp.full_like(il, -1), xp.where(flag, ir, il)))
+        # for a selection. In both cases the left unit survives when the flag is set.
+        flag = xp.where(sel, 2.0 - s, s) * uu < xp.where(sel, 1.0 - a, a)
+        chosen.append(xp.where(sel, xp.where(flag, ir, il), xp.full_like(il, -1)))
         idx = xp.where(flag, il, ir)
-        r = xp.where(merge, s, s - 1.0)
+        r = xp.where(sel, s - 1.0, s)
     # root: authors' floating-point fix (residual 1 - δ counts as 1)
     root = xp.where((r > 0.5) & (idx >= 0), idx, xp.full_like(idx, -1))
     chosen.append(root)
     return xp.concat(chosen)
 
 
-for _backend in ("torch", "cupy", "array_api_strict"):  # GPU / strict arrays: levels, not O(n) scalar steps
+for _backend in ("numpy", "torch", "cupy", "array_api_strict"):  # levels, not O(n) scalar steps
     register_twin("sampling.pivotal_sweep", _backend)(pivotal_sweep_levels)
 del _backend
 

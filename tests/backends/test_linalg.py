@@ -128,6 +128,26 @@ def test_check_rng():
         check_rng(-1)
 
 
+# --- thin QR -------------------------------------------------------------------------------------
+
+@settings(max_examples=10)
+@given(m=st.integers(1, 60), n=st.integers(1, 6), seed=st.integers(0, 2**16))
+def test_thin_qr_matches_scipy(backend, m, n, seed):
+    """Q R = A, orthonormal Q, R = SciPy's economic R up to the signs of its rows (TSQR on dask)."""
+    import scipy.linalg
+
+    n = min(n, m)  # TSQR on dask needs a tall A
+    A = check_rng(seed).standard_normal((m, n))
+    Q, R = linalg.thin_qr(backend.asarray(A))
+    Q, R = to_numpy(Q), to_numpy(R)
+    R_ref = scipy.linalg.qr(A, mode="economic")[1]
+    assert Q.shape == (m, n) and R.shape == (n, n)
+    np.testing.assert_allclose(np.tril(R, -1), 0.0, atol=0)
+    np.testing.assert_allclose(Q @ R, A, atol=1e-12 * max(1.0, np.abs(A).max()))
+    np.testing.assert_allclose(Q.T @ Q, np.eye(n), atol=1e-12)
+    np.testing.assert_allclose(np.abs(R), np.abs(R_ref), atol=1e-12 * max(1.0, np.abs(A).max()) * m)
+
+
 # --- pivoted QR ---------------------------------------------------------------------------------
 
 @settings(max_examples=10)
