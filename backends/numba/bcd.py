@@ -1,9 +1,9 @@
 r"""Numba twins of the BCD family's leaf kernels.
 
 ``bcd.top_scores`` (refimpl.bcd._core.top_scores): the τ largest scores with ties broken by the
-smaller index; for τ ≤ 32 one scan keeping the τ best so far (O(n), a few τ-scans on
-replacements), else one ``np.partition`` (O(n)) and one scan: the same set as the reference, bit
-for bit (comparisons only).
+smaller index; for τ ≤ 32 one scan keeping the τ best so far (O(n): one comparison per entry,
+a τ-scan per replacement), else one ``np.partition`` (O(n)) and one scan: the same set as the
+reference, bit for bit (comparisons only).
 
 ``bcd.cd_epoch`` / ``bcd.cd_epoch_weighted`` (refimpl.bcd.l1): cyclic proximal coordinate epochs
 for the Lasso and the proximal-Newton model of L1-logistic regression. The column dot products
@@ -61,21 +61,27 @@ def _top_scores_stream(score, tau):
     # one scan keeping the tau best so far under the order (score desc, index asc); the worst kept
     # entry (smallest score, then largest index) is replaced by a strictly larger score. Scanning
     # in increasing index, an equal score never displaces an earlier index: the reference's set.
+    # The worst kept score lives in a scalar, so the common case is one comparison per entry; a NaN
+    # (which fails every comparison) sends the whole question to the partition path.
     n = score.shape[0]
-    for i in range(n):
-        if score[i] != score[i]:  # NaN: leave the ordering questions to the partition path
-            return _top_scores(score, tau)
     bs = np.empty(tau)
     bi = np.empty(tau, dtype=np.int64)
     for k in range(tau):
+        if score[k] != score[k]:
+            return _top_scores(score, tau)
         bs[k] = score[k]
         bi[k] = k
     w = _worst(bs, bi)
+    worst = bs[w]
     for i in range(tau, n):
-        if score[i] > bs[w]:
-            bs[w] = score[i]
+        x = score[i]
+        if not x <= worst:  # strictly larger, or NaN
+            if x != x:
+                return _top_scores(score, tau)
+            bs[w] = x
             bi[w] = i
             w = _worst(bs, bi)
+            worst = bs[w]
     return np.sort(bi)
 
 
@@ -89,7 +95,7 @@ def top_scores(score, tau):
 
 
 @numba.njit(cache=True)
-def _gram_combo(indptr, indices, data, rindptr, rindices, rdata, b, delta, n):
+def _gram_combo(indptr, indices, data, rindptr, rindices, rdata, b, delta, out):
     m = rindptr.shape[0] - 1
     u = np.zeros(m)
     mark = np.zeros(m, dtype=np.bool_)
@@ -105,10 +111,9 @@ def _gram_combo(indptr, indices, data, rindptr, rindices, rdata, b, delta, n):
         d = delta[jj]
         for p in range(indptr[j], indptr[j + 1]):
             u[indices[p]] += d * data[p]
-    out = np.zeros(n)
+    rows = np.empty(n_rows, dtype=np.uint64)
+    k = 0
     if 4 * n_rows < m:  # few rows: collect and sort them; else scan the marks
-        rows = np.empty(n_rows, dtype=np.uint64)
-        k = 0
         for jj in range(b.shape[0]):
             j = b[jj]
             for p in range(indptr[j], indptr[j + 1]):
@@ -118,24 +123,27 @@ def _gram_combo(indptr, indices, data, rindptr, rindices, rdata, b, delta, n):
                     rows[k] = i
                     k += 1
         rows.sort()
-        for k in range(n_rows):
-            i = rows[k]
-            ui = u[i]
-            for p in range(rindptr[i], rindptr[i + 1]):
-                out[rindices[p]] += rdata[p] * ui
     else:
         for i in range(m):
             if mark[i]:
-                ui = u[i]
-                for p in range(rindptr[i], rindptr[i + 1]):
-                    out[rindices[p]] += rdata[p] * ui
+                rows[k] = i
+                k += 1
+    # out[c] = 0 + Σ over the rows holding column c, in increasing row order (as the reference)
+    out[:] = 0.0
+    for k in range(n_rows):
+        i = rows[k]
+        ui = u[i]
+        for p in range(rindptr[i], rindptr[i + 1]):
+            out[rindices[p]] += rdata[p] * ui
     return out
 
 
 def _unsigned(a):
     # index arrays as unsigned views (no copy): Numba then skips the negative-index wraparound test
-    # in the inner loops (about 2x on the scatter)
+    # in the inner loops (about 2x on the scatter); unsigned arrays (the uint16 CSR indices) pass as they are
     a = np.ascontiguousarray(a)
+    if a.dtype.kind == "u":
+        return a
     if a.dtype == np.int32:
         return a.view(np.uint32)
     if a.dtype == np.int64:
@@ -144,9 +152,12 @@ def _unsigned(a):
 
 
 @register_twin("bcd.gram_combo", "numba")
-def gram_combo(indptr, indices, data, rindptr, rindices, rdata, b, delta, n):
-    return _gram_combo(_unsigned(indptr), _unsigned(indices), data, _unsigned(rindptr), _unsigned(rindices), rdata,
-                       _unsigned(np.asarray(b, dtype=np.int64)), np.ascontiguousarray(delta, dtype=np.float64), int(n))
+def gram_combo(indptr, indices, data, rindptr, rindices, rdata, b, delta, n, out=None):
+    if out is None:
+        out = np.empty(int(n))
+    _gram_combo(_unsigned(indptr), _unsigned(indices), data, _unsigned(rindptr), _unsigned(rindices), rdata,
+                _unsigned(np.asarray(b, dtype=np.int64)), np.ascontiguousarray(delta, dtype=np.float64), out)
+    return out
 
 
 @numba.njit(cache=True)

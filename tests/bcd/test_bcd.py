@@ -346,6 +346,14 @@ def test_gram_kernels_twins_bit_for_bit():
         dense = A.toarray().T @ (A.toarray()[:, b] @ d)
         np.testing.assert_allclose(ref, dense, rtol=0, atol=1e-12 * np.max(np.abs(dense)))
         np.testing.assert_array_equal(twin(A.indptr, A.indices, A.data, R.indptr, R.indices, R.data, b, d, prob.n), ref)
+        # the compact column indices the problems pass (uint16), and the cache's write-into-a-slot form
+        cols16 = R.indices.astype(np.uint16)
+        for kernel in (gram_combo.reference, twin):
+            np.testing.assert_array_equal(kernel(A.indptr, A.indices, A.data, R.indptr, cols16, R.data, b, d, prob.n), ref)
+            slot = np.full(prob.n, np.nan)
+            got = kernel(A.indptr, A.indices, A.data, R.indptr, cols16, R.data, b, d, prob.n, out=slot)
+            assert got is slot
+            np.testing.assert_array_equal(slot, ref)
     store, idx, coef, base = rng.standard_normal((7, 30)), np.array([3, 0, 6]), rng.standard_normal(3), rng.standard_normal(30)
     ref = add_rows.reference(base, store, idx, coef)
     np.testing.assert_allclose(ref, base + coef @ store[idx], rtol=1e-14)
