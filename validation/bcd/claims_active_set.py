@@ -113,15 +113,18 @@ def _last_ratio(gap: np.ndarray) -> float:
     title="after identification GS-q + PN/TMP with |b| ≥ the support converge superlinearly — here finitely: to "
           "round-off within a few iterations — while projected gradient stays linear and above 1e-8",
     reference=("Nutini, Laradji & Schmidt 2022, §6 and Fig. 7 (PN-VB and TMP-VB superlinear after identification, "
-               "reaching 1e-8 in a handful of iterations at |b| = 50/100; PG-VB linear); for a quadratic, a Newton-type "
-               "update on a block holding the whole support is exact, so the superlinear phase is finite termination. "
-               "Thresholds are our design targets"),
+               "reaching 1e-8 in a handful of iterations at |b| = 50/100 and within about 60 at |b| = 5; PG-VB linear); for "
+               "a quadratic, a Newton-type update on a block holding the whole support is exact, so the superlinear phase "
+               "is finite termination; with |b| below the support the phase after identification is block coordinate "
+               "descent on the support's subspace, linear, and asserted only to beat PG. Thresholds are our design "
+               "targets"),
     target={
         "PN |b|=100: iterations after identification to 1e-12 relative": Target.at_most(3),
         "TMP |b|=100: iterations after identification to 1e-12 relative": Target.at_most(3),
         "PN/TMP |b|=100: ratio e_{k+1}/e_k of the last step (to round-off)": Target.at_most(1e-3),
         "PG-VB |b|=100: final relative gap": Target.at_least(1e-8),
         "PG tail ratio (|b|=100)": Target.at_least(0.8),
+        "PN/TMP |b|=5 (below the support): iterations to 1e-8 relative / PG-VB's": Target.at_most(0.75),
     },
     source="design",
     seconds=(1.0, 10.0),
@@ -139,6 +142,9 @@ def as2_superlinear(ctx: ClaimContext) -> Outcome:
         "PG-VB |b|=100: final relative gap": float(gaps[("pg", t, "variable")][-1]),
         "PG tail ratio (|b|=100)": _tail_rate(gaps[("pg", t, "variable")]),
     }
+    measured["PN/TMP |b|=5 (below the support): iterations to 1e-8 relative / PG-VB's"] = max(
+        _to_floor(gaps[(u, 5, "variable")], 0, 1e-8) for u in ("pn", "tmp")) / min(
+        _to_floor(gaps[("pg", 5, "variable")], 0, 1e-8), K + 1.0)
     small = ", ".join(f"{u.upper()}-5 tail ratio {_tail_rate(gaps[(u, 5, 'variable')]):.2f}" for u in ("pn", "tmp"))
     path = ctx.figure_path("fig7_active_set.png")
     if path is not None:
@@ -164,4 +170,5 @@ def as2_superlinear(ctx: ClaimContext) -> Outcome:
     text = "; ".join(f"{u.upper()}-{'VB' if b == 'variable' else 'FB'} |b|={tt}: final gap {gaps[(u, tt, b)][-1]:.1e}"
                      for (u, tt, b) in runs)
     return Outcome(measured=measured, detail=f"budget {K} iterations, |supp x*| = {int(np.sum(x_star > 0))}; {text}; "
-                                             f"|b| = 5 (below the support size: fast linear, not asserted): {small}")
+                                             f"|b| = 5 (below the support size: linear after identification, as block coordinate descent on "
+                                             f"the support's subspace must be; faster than PG, as in Fig. 7): {small}")
