@@ -22,17 +22,9 @@ from refimpl.bcd.problems import (
     softmax_problem,
 )
 from refimpl.bcd.active_set import ActiveSetResult, ActiveSetStatus, active_set_bcd, nonneg_qp
-from refimpl.bcd.trees import (
-    MessagePassingResult,
-    MessagePassingStatus,
-    forest_solve,
-    greedy_tree_block,
-    is_forest,
-    message_passing_bcd,
-    random_tree_block,
-    red_black_partition,
-    tree_partition,
-)
+from refimpl.bcd.trees import forest_solve, is_forest
+from refimpl.bcd.tree_blocks import greedy_tree_block, random_tree_block, red_black_partition, tree_partition
+from refimpl.bcd.message_passing import MessagePassingResult, MessagePassingStatus, message_passing_bcd
 
 __all__ = [
     "BCDResult",
