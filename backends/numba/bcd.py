@@ -10,7 +10,7 @@ for the Lasso and the proximal-Newton model of L1-logistic regression. The colum
 are sequential sums (the reference calls BLAS), so iterates agree with the reference to rounding
 (the tests use rtol 1e-10), not bit for bit.
 
-``bcd.gram_combo`` (refimpl.bcd.problems.gram_combo): :math:`A^\top(A_b\delta)` through the rows
+``bcd.gram_combo`` (refimpl.bcd._sparse.gram_combo): :math:`A^\top(A_b\delta)` through the rows
 of A that the block touches; the same multiply-adds in the same order as the reference (u column by
 column, then the touched rows in increasing order), so bit for bit. ``bcd.add_rows``:
 ``base + Σ coef[k]·store[idx[k]]``, k in turn, in one pass: bit for bit.

@@ -32,7 +32,8 @@ from refimpl import _validate as v
 from refimpl._iterative import check_callback, notify
 from refimpl._results import Result, StatusEnum
 from refimpl.backends import Boundary, capabilities, check_rng, leaf_kernel, to_numpy
-from refimpl.bcd.problems import BCDProblem, Partition, _partition
+from refimpl.bcd.partitions import Partition, _partition
+from refimpl.bcd.problems import BCDProblem
 
 __all__ = ["BCDResult", "BCDStatus", "minimize", "register_partition", "register_rule", "register_update"]
 
@@ -373,7 +374,7 @@ def _iht_rule(problem: BCDProblem, tau: int, n_steps: int = 10) -> Callable:
     :math:`\mu = 1/\lambda_{\max}(D^{-1/2} H D^{-1/2})`, from :math:`u = -D^{-1/2} g` (whose
     hard threshold is the GSD-VB block), ≤ 10 steps; the block is the support of u (filled up in
     the GSD-VB order if shorter)."""
-    from refimpl.bcd.problems import _lambda_max_sym
+    from refimpl.bcd._sparse import _lambda_max_sym
 
     sqrtL = np.sqrt(problem.lipschitz())
     inv_sqrtL = 1.0 / sqrtL

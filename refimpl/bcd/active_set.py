@@ -94,7 +94,8 @@ from refimpl._iterative import check_callback, notify
 from refimpl._results import Result, StatusEnum
 from refimpl.backends import Boundary, capabilities, check_rng
 
-from .problems import BCDProblem, _partition
+from .partitions import _partition
+from .problems import BCDProblem
 
 __all__ = ["ActiveSetResult", "ActiveSetStatus", "active_set_bcd", "nonneg_qp"]
 

@@ -35,13 +35,8 @@ import scipy.sparse as sp
 
 from refimpl import _validate as v
 from refimpl.backends import capabilities, check_rng
-from refimpl.bcd.problems import (
-    LeastSquaresProblem,
-    LogisticProblem,
-    QuadraticProblem,
-    SoftmaxProblem,
-    _host_matrix,
-)
+from refimpl.bcd._sparse import _host_matrix
+from refimpl.bcd.problems import LeastSquaresProblem, LogisticProblem, QuadraticProblem, SoftmaxProblem
 
 __all__ = ["dataset_a", "dataset_b", "dataset_c", "dataset_d", "dataset_e", "dataset_l1"]
 

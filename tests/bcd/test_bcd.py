@@ -331,7 +331,7 @@ def _sparse_ls(m=60, n=400, density=0.08, seed=3):
 def test_gram_kernels_twins_bit_for_bit():
     """A^T(A_b delta) through the touched rows: reference = dense product (1e-12), twin = reference (bit for bit)."""
     pytest.importorskip("numba")
-    from refimpl.bcd.problems import add_rows, gram_combo
+    from refimpl.bcd._sparse import add_rows, gram_combo
 
     prob = _sparse_ls()
     A = prob.A
