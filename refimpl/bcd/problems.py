@@ -27,6 +27,7 @@ separable non-smooth part (``nonsmooth``: ``None``, ``"l1"`` for :math:`\lambda\
 ``block_lipschitz(b)``                      :math:`L_b = \lambda_{\max}(H_b)`
 ``bound_row_sums()``                        :math:`D_{ii} = \sum_j |H_{ij}|` of the global bound H
 ``bound_matvec(v)``, ``bound_norm()``       :math:`Hv` and :math:`\lambda_{\max}(H)` (GSQ by IHT)
+``bound_columns(idx, v, base)``             ``base`` + :math:`H_{:,idx}v` (IHT steps; τ columns)
 ==========================================  =======================================================
 
 Curvature bounds (§2 and the authors' code): least squares :math:`L_i = \|A_{:,i}\|^2`,
@@ -157,11 +158,13 @@ class BCDProblem:
     def bound_matvec(self, vec: np.ndarray) -> np.ndarray:  # pragma: no cover
         raise NotImplementedError
 
-    def bound_columns(self, idx: np.ndarray, vals: np.ndarray) -> np.ndarray:
-        r""":math:`H_{:, idx}\,v` (a product with a vector supported on ``idx``; default: dense)."""
+    def bound_columns(self, idx: np.ndarray, vals: np.ndarray, base: np.ndarray | None = None) -> np.ndarray:
+        r"""``base`` + :math:`H_{:, idx}\,v` (a product with a vector supported on ``idx``; ``base``
+        default 0; a new array; default implementation: one dense product)."""
         vec = np.zeros(self.n)
         vec[idx] = vals
-        return self.bound_matvec(vec)
+        out = self.bound_matvec(vec)
+        return out if base is None else base + out
 
     # -- shared -------------------------------------------------------------------------------
     def nonsmooth_value(self, x: np.ndarray) -> float:
@@ -396,8 +399,8 @@ class LeastSquaresProblem(_LinearModel):
     def bound_matvec(self, vec: np.ndarray) -> np.ndarray:
         return self._matvec_T(np.asarray(self.A @ vec).ravel())
 
-    def bound_columns(self, idx: np.ndarray, vals: np.ndarray) -> np.ndarray:
-        return self._gram_times(idx, vals)
+    def bound_columns(self, idx: np.ndarray, vals: np.ndarray, base: np.ndarray | None = None) -> np.ndarray:
+        return self._gram_times(idx, vals, base)
 
 
 @capabilities(host_only=_HOST)
@@ -458,8 +461,9 @@ class LogisticProblem(_LinearModel):
     def bound_matvec(self, vec: np.ndarray) -> np.ndarray:
         return 0.25 * self._matvec_T(np.asarray(self.A @ vec).ravel())
 
-    def bound_columns(self, idx: np.ndarray, vals: np.ndarray) -> np.ndarray:
-        return 0.25 * self._gram_times(idx, vals)
+    def bound_columns(self, idx: np.ndarray, vals: np.ndarray, base: np.ndarray | None = None) -> np.ndarray:
+        # ¼(A^T A)_{:,idx} v = (A^T A)_{:,idx}(¼v) exactly (a power of two), so base is added in the same pass
+        return self._gram_times(idx, 0.25 * np.asarray(vals, dtype=np.float64), base)
 
 
 @capabilities(host_only=_HOST)
@@ -604,8 +608,9 @@ class QuadraticProblem(BCDProblem):
     def bound_matvec(self, vec: np.ndarray) -> np.ndarray:
         return np.asarray(self.Q @ vec).ravel()
 
-    def bound_columns(self, idx: np.ndarray, vals: np.ndarray) -> np.ndarray:
-        return np.asarray(self.Q[:, idx] @ vals).ravel()
+    def bound_columns(self, idx: np.ndarray, vals: np.ndarray, base: np.ndarray | None = None) -> np.ndarray:
+        out = np.asarray(self.Q[:, idx] @ vals).ravel()
+        return out if base is None else base + out
 
     def minimizer(self) -> np.ndarray:
         """:math:`Q^{-1}c` by a direct (sparse) solve (for tests and claims)."""

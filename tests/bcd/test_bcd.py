@@ -91,7 +91,7 @@ def test_oracles_match_finite_differences_and_bounds(name):
     assert prob.value(x, s) == pytest.approx(prob.value(x), rel=1e-12)  # s unchanged
 
 
-@pytest.mark.parametrize("name", ["ls", "logistic", "softmax", "quadratic"])
+@pytest.mark.parametrize("name", ["ls", "ls_sparse", "logistic", "softmax", "quadratic"])
 def test_global_bound_row_sums_and_norm(name):
     prob = _problems()[name]
     n = prob.n
@@ -99,6 +99,13 @@ def test_global_bound_row_sums_and_norm(name):
     np.testing.assert_allclose(H, H.T, atol=1e-10 * np.abs(H).max())
     np.testing.assert_allclose(prob.bound_row_sums(), np.abs(H).sum(axis=1), rtol=1e-10)
     assert prob.bound_norm() == pytest.approx(np.linalg.eigvalsh(H).max(), rel=1e-8)
+    # base + H[:, idx] v (the IHT step of GSQ-VB) against the dense bound, with and without base
+    rng = np.random.default_rng(4)
+    idx = np.sort(rng.choice(n, 3, replace=False)).astype(np.int64)
+    vals, base = rng.standard_normal(3), rng.standard_normal(n)
+    np.testing.assert_allclose(prob.bound_columns(idx, vals), H[:, idx] @ vals, rtol=1e-12, atol=1e-12 * np.abs(H).max())
+    np.testing.assert_allclose(prob.bound_columns(idx, vals, base=base), base + H[:, idx] @ vals, rtol=1e-12,
+                               atol=1e-12 * np.abs(H).max())
     if name == "softmax":  # the global Böhning bound with k = K dominates the Hessian everywhere
         x = np.random.default_rng(0).standard_normal(n)
         Hx = prob.hessian_block(x, np.arange(n))
