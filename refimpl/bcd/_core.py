@@ -1,4 +1,4 @@
-r"""Block coordinate descent: the driver, the selection rules and the update rules.
+r"""Block coordinate descent: the driver, the context rules and updates see, and their registries.
 
 Nutini, Laradji & Schmidt, *Let's Make Block Coordinate Descent Converge Faster*, JMLR 23(131),
 2022 (arXiv:1712.08859): §2 (update rules and their progress bounds), §3 (greedy rules GS, GSL,
@@ -14,6 +14,11 @@ the update rule is largest — gradient update :math:`\|g_b\|^2/(2L_b)` (GSL), a
 :math:`\sum_{i\in b} g_i^2/(2 d_i)` (GSD), matrix update :math:`\frac12 g_b^\top H_b^{-1} g_b`
 (GSQ); GS drops the curvature altogether.
 
+The selection rules are in :mod:`refimpl.bcd.rules`, the update rules in
+:mod:`refimpl.bcd.updates`; both register themselves here (``register_rule``,
+``register_update``), as do the tree strategies (:mod:`refimpl.bcd.message_passing`) and the
+active-set methods (:mod:`refimpl.bcd.active_set`).
+
 Provenance: [R] the paper's full text was not available; rules, bounds, the line search and the
 IHT approximation follow the authors' public code, re-derived and written anew here.
 """
@@ -26,12 +31,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import scipy.linalg
 
 from refimpl import _validate as v
 from refimpl._iterative import check_callback, notify
 from refimpl._results import Result, StatusEnum
-from refimpl.backends import Boundary, capabilities, check_rng, get_kernel, leaf_kernel, to_numpy
+from refimpl.backends import Boundary, capabilities, check_rng, leaf_kernel, to_numpy
 from refimpl.bcd.partitions import Partition, _partition
 from refimpl.bcd.problems import BCDProblem
 
@@ -234,7 +238,7 @@ for _kind in ("sort", "order", "avg"):
 
 
 # --------------------------------------------------------------------------------------------
-# scores
+# what the greedy rules score
 # --------------------------------------------------------------------------------------------
 
 
@@ -251,309 +255,6 @@ def _score_gradient(ctx: BCDContext) -> np.ndarray:
         return np.where(x != 0, g + lam * np.sign(x), soft)
     gl = g + lam
     return np.where(x > 0, gl, np.minimum(gl, 0.0))
-
-
-def _block_data(problem: BCDProblem, partition: Partition) -> dict[str, np.ndarray]:
-    """Padded block index table and per-block constants for vectorised fixed-block scores."""
-    nb = len(partition.blocks)
-    tmax = max(len(b) for b in partition.blocks)
-    idx = np.full((nb, tmax), problem.n, dtype=np.int64)  # padding points at a zero entry
-    for j, b in enumerate(partition.blocks):
-        idx[j, : len(b)] = b
-    return {"idx": idx, "block_of": partition.block_of()}
-
-
-def _fixed_rule(name: str) -> Callable:
-    def factory(problem: BCDProblem, *, block_size: int, partition: Partition, norm: str, rng: Any) -> Callable:
-        nb = len(partition.blocks)
-        data = _block_data(problem, partition)
-        block_of = data["block_of"]
-        L = problem.lipschitz()
-        sizes = np.array([len(b) for b in partition.blocks], dtype=np.float64)
-        Lb = None
-        if name in ("gsl", "lipschitz"):
-            Lb = np.array([problem.block_lipschitz(b) for b in partition.blocks])
-        Hinv = None
-        if name == "gsq":
-            tmax = data["idx"].shape[1]
-            Hinv = np.zeros((nb, tmax, tmax))
-            for j, b in enumerate(partition.blocks):
-                Hinv[j, : len(b), : len(b)] = scipy.linalg.pinvh(problem.block_bound(b))
-        if name == "cyclic":
-            return lambda ctx: partition.blocks[ctx.k % nb]
-        if name == "random":
-            return lambda ctx: partition.blocks[int(ctx.rng.integers(nb))]
-        if name == "lipschitz":
-            p = Lb / Lb.sum()
-            return lambda ctx: partition.blocks[int(ctx.rng.choice(nb, p=p))]
-
-        def select(ctx: BCDContext) -> np.ndarray:
-            g = _score_gradient(ctx)
-            if name == "gsq":
-                if Hinv is not None and ctx.k == 0:
-                    ctx.record_factor(nb)
-                G = np.concatenate([g, [0.0]])[data["idx"]]
-                score = np.einsum("bi,bij,bj->b", G, Hinv, G)
-            elif norm == "l1":
-                a = np.abs(g)
-                if name == "gs":
-                    score = np.bincount(block_of, weights=a, minlength=nb)
-                elif name == "gsl":
-                    score = np.bincount(block_of, weights=a, minlength=nb) / np.sqrt(Lb)
-                else:  # gsd
-                    score = np.bincount(block_of, weights=a / np.sqrt(L), minlength=nb)
-            else:
-                g2 = g * g
-                if name == "gs":
-                    score = np.bincount(block_of, weights=g2, minlength=nb)
-                elif name == "gsl":
-                    score = np.bincount(block_of, weights=g2, minlength=nb) / Lb
-                else:  # gsd: diagonal bound d_i = |b| L_i
-                    score = np.bincount(block_of, weights=g2 / L, minlength=nb) / sizes
-            return partition.blocks[int(np.argmax(score))]
-        return select
-    return factory
-
-
-for _name in ("cyclic", "random", "lipschitz", "gs", "gsl", "gsd", "gsq"):
-    register_rule(_name, ("fixed",))(_fixed_rule(_name))
-
-
-def _variable_rule(name: str) -> Callable:
-    def factory(problem: BCDProblem, *, block_size: int, partition: Any, norm: str, rng: Any) -> Callable:
-        n, tau = problem.n, block_size
-        L = problem.lipschitz()
-        if name == "random":
-            return lambda ctx: np.sort(ctx.rng.choice(n, tau, replace=False)).astype(np.int64)
-        if name == "lipschitz":
-            p = L / L.sum()
-            return lambda ctx: np.sort(ctx.rng.choice(n, tau, replace=False, p=p)).astype(np.int64)
-        if name == "cyclic":
-            perm: dict[str, Any] = {"order": None, "pos": n}
-
-            def select_perm(ctx: BCDContext) -> np.ndarray:
-                if perm["pos"] >= n:
-                    perm["order"], perm["pos"] = ctx.rng.permutation(n), 0
-                b = perm["order"][perm["pos"]: perm["pos"] + tau]
-                perm["pos"] += tau
-                return np.sort(b).astype(np.int64)
-            return select_perm
-        if name == "gsq":
-            return _iht_rule(problem, tau)
-        weight = {"gs": None, "gsd": 1.0 / np.sqrt(L),
-                  "gsl": None}[name]
-        root: list[np.ndarray] = []  # sqrt(D) of GSL-VB, computed at the first selection
-        top = get_kernel("bcd.top_scores")  # resolved once per run (the backend is fixed during a run)
-
-        def select(ctx: BCDContext) -> np.ndarray:
-            g = np.abs(_score_gradient(ctx))
-            if name == "gsl":  # the figures' GSL-VB: |g_i| / sqrt(D_ii), D the bound's row sums
-                if not root:
-                    root.append(np.sqrt(problem.bound_row_sums()))
-                score = g / root[0]
-            elif weight is not None:
-                score = g * weight
-            else:
-                score = g
-            return top(score, tau)
-        return select
-    return factory
-
-
-def _hard_threshold(d: np.ndarray, tau: int) -> np.ndarray:
-    keep = top_scores(np.abs(d), tau)
-    out = np.zeros_like(d)
-    out[keep] = d[keep]
-    return out
-
-
-def _iht_rule(problem: BCDProblem, tau: int, n_steps: int = 10) -> Callable:
-    r"""GSQ-VB by iterative hard thresholding (authors' code): approximately minimise the quadratic
-    model :math:`g^\top d + \frac12 d^\top H d` over τ-sparse d. Done in the scaled variable
-    :math:`u = D^{1/2} d`, :math:`D = \operatorname{diag}(L_i)`:
-    :math:`u \leftarrow \mathrm{HT}_\tau(u - \mu(D^{-1/2}g + D^{-1/2} H D^{-1/2} u))`,
-    :math:`\mu = 1/\lambda_{\max}(D^{-1/2} H D^{-1/2})`, from :math:`u = -D^{-1/2} g` (whose
-    hard threshold is the GSD-VB block), ≤ 10 steps; the block is the support of u (filled up in
-    the GSD-VB order if shorter)."""
-    from refimpl.bcd._sparse import _lambda_max_sym
-
-    sqrtL = np.sqrt(problem.lipschitz())
-    inv_sqrtL = 1.0 / sqrtL
-    scaled = lambda w: problem.bound_matvec(w / sqrtL) / sqrtL  # noqa: E731
-    top = get_kernel("bcd.top_scores")  # resolved once per run (the backend is fixed during a run)
-    state: dict[str, Any] = {}
-
-    def select(ctx: BCDContext) -> np.ndarray:
-        if "scale" not in state:  # μ cached on the problem: one eigenvalue problem per problem, not per run
-            mu = getattr(problem, "_iht_mu", None)
-            if mu is None:
-                mu = problem._iht_mu = 1.0 / _lambda_max_sym(scaled, problem.n)
-            state["scale"] = -mu * inv_sqrtL
-            state["mu"] = mu
-        scale = state["scale"]
-        s = _score_gradient(ctx)
-        gs = s * inv_sqrtL
-        supp = top(np.abs(gs), tau)
-        vals = -gs[supp]
-        for _ in range(n_steps):
-            # u − μ(D^{-1/2}s + D^{-1/2} H D^{-1/2} u) = u − μ D^{-1/2}(s + H v), v = D^{-1/2}u τ-sparse:
-            # one product with τ columns of the bound, added onto s in the same pass
-            step = problem.bound_columns(supp, vals * inv_sqrtL[supp], base=s)
-            step *= scale
-            step[supp] += vals
-            new = top(np.abs(step), tau)
-            same = new.tolist() == supp.tolist()
-            supp, vals = new, step[new]
-            if same:
-                break
-        n_keep = int(np.count_nonzero(vals))
-        if n_keep < tau:  # a zero entry: fill up in the GSD-VB order
-            keep = vals != 0
-            rest = np.abs(gs)
-            rest[supp[keep]] = -np.inf
-            supp = np.sort(np.concatenate([supp[keep], top(rest, tau - n_keep)]))
-        return supp.astype(np.int64, copy=False)  # top_scores' blocks are sorted int64 already
-    return select
-
-
-for _name in ("cyclic", "random", "lipschitz", "gs", "gsl", "gsd", "gsq"):
-    register_rule(_name, ("variable",))(_variable_rule(_name))
-
-
-# --------------------------------------------------------------------------------------------
-# updates
-# --------------------------------------------------------------------------------------------
-
-
-def _prox(problem: BCDProblem, u: np.ndarray, t: np.ndarray | float) -> np.ndarray:
-    """Proximal operator of :math:`t\\,g` per coordinate (identity for smooth problems)."""
-    if problem.nonsmooth is None:
-        return u
-    lam = problem.lam
-    if problem.nonsmooth == "l1":
-        return np.sign(u) * np.maximum(np.abs(u) - lam * t, 0.0)
-    return np.maximum(u - lam * t, 0.0)
-
-
-def _solve_block(ctx: BCDContext, H: np.ndarray, g: np.ndarray) -> np.ndarray:
-    """:math:`H^{-1} g` by Cholesky; the pseudo-inverse when H is singular (recorded)."""
-    ctx.record_factor()
-    try:
-        c = scipy.linalg.cho_factor(H, lower=True, check_finite=False)
-        out = scipy.linalg.cho_solve(c, g, check_finite=False)
-        if np.all(np.isfinite(out)):
-            return out
-    except (np.linalg.LinAlgError, scipy.linalg.LinAlgError, ValueError):
-        pass
-    ctx.info["pinv_fallbacks"] += 1
-    return scipy.linalg.pinvh(H) @ g
-
-
-@register_update("gradient")
-def _gradient_update(problem: BCDProblem, *, block_size: int) -> Callable:
-    cache: dict[bytes, float] = {}
-
-    def step(ctx: BCDContext, b: np.ndarray) -> None:
-        key = b.tobytes()
-        Lb = cache.get(key)
-        if Lb is None:
-            Lb = problem.block_lipschitz(b)
-            if b.shape[0] > 1:
-                ctx.record_factor()
-            if len(cache) < 100_000:
-                cache[key] = Lb
-        g = ctx.block_grad(b)
-        xb = ctx.x[b]
-        delta = _prox(problem, xb - g / Lb, 1.0 / Lb) - xb  # x_b ← prox(x_b − ∇_b f / L_b)
-        ctx.apply(b, delta)
-    return step
-
-
-@register_update("matrix")
-def _matrix_update(problem: BCDProblem, *, block_size: int) -> Callable:
-    def step(ctx: BCDContext, b: np.ndarray) -> None:
-        g = ctx.block_grad(b)
-        ctx.apply(b, -_solve_block(ctx, problem.block_bound(b), g))  # x_b ← x_b − H_b⁻¹ ∇_b f
-    return step
-
-
-def _interpolate_step(t: float, f0: float, gtd: float, ft: float, t_prev: float | None, f_prev: float | None) -> float:
-    """Next backtracking step: quadratic interpolation first, cubic once two trial points exist;
-    safeguarded to [0.1 t, 0.5 t]."""
-    if t_prev is None or f_prev is None:
-        denom = 2.0 * (ft - f0 - gtd * t)
-        new = -gtd * t * t / denom if denom > 0 else 0.5 * t
-    else:
-        # cubic through f0, f0' = gtd, (t, ft), (t_prev, f_prev)
-        r1 = ft - f0 - gtd * t
-        r2 = f_prev - f0 - gtd * t_prev
-        den = t * t * t_prev * t_prev * (t - t_prev)
-        a = (t_prev * t_prev * r1 - t * t * r2) / den
-        bb = (-t_prev ** 3 * r1 + t ** 3 * r2) / den
-        if a == 0.0:
-            new = -gtd / (2.0 * bb) if bb != 0 else 0.5 * t
-        else:
-            disc = bb * bb - 3.0 * a * gtd
-            new = (-bb + math.sqrt(disc)) / (3.0 * a) if disc >= 0 else 0.5 * t
-    if not math.isfinite(new):
-        new = 0.5 * t
-    return min(max(new, 0.1 * t), 0.5 * t)
-
-
-@register_update("newton")
-def _newton_update(problem: BCDProblem, *, block_size: int, c1: float = 1e-10, max_trials: int = 50) -> Callable:
-    r"""Newton direction on the block, :math:`d = -(\nabla^2_{bb} f)^{-1}\nabla_b f`, with a
-    backtracking Armijo line search (sufficient-decrease constant 1e-10, α₀ = 1, quadratic then
-    cubic interpolation). Smooth problems only (the driver checks)."""
-    def step(ctx: BCDContext, b: np.ndarray) -> None:
-        g = ctx.block_grad(b)
-        ctx.n_hess += 1
-        H = problem.hessian_block(ctx.x, b, ctx.state)
-        d = -_solve_block(ctx, H, g)
-        gtd = float(g @ d)
-        if gtd >= 0:  # not a descent direction (singular/indefinite fallback): use the gradient
-            d, gtd = -g, -float(g @ g)
-        f0 = ctx.value()
-        t, t_prev, f_prev = 1.0, None, None
-        for trial in range(max_trials):
-            delta = t * d
-            ft, s = ctx.trial(b, delta)
-            ctx.info["line_search_trials"] = ctx.info.get("line_search_trials", 0) + 1
-            if ft <= f0 + c1 * t * gtd:
-                ctx.apply(b, delta, s)
-                return
-            if not math.isfinite(ft):
-                t_new = 0.5 * t
-            else:
-                t_new = _interpolate_step(t, f0, gtd, ft, t_prev, f_prev)
-            t_prev, f_prev, t = t, ft, t_new
-        ctx.info["line_search_failed"] = True
-    return step
-
-
-@register_update("lipschitz_approx")
-def _la_update(problem: BCDProblem, *, block_size: int) -> Callable:
-    r"""Lipschitz approximation (§4): per-coordinate estimates :math:`\hat L_i` (start 1); for block
-    b start from :math:`\max_{i\in b}\hat L_i` and double until
-    :math:`f(x^+) \le f(x) + g_b^\top\delta + \frac{L}{2}\|\delta\|^2` (for a smooth f this is
-    :math:`f(x) - \|g_b\|^2/(2L)`); store L for the block's coordinates (never decreased)."""
-    est = np.ones(problem.n)
-
-    def step(ctx: BCDContext, b: np.ndarray) -> None:
-        g = ctx.block_grad(b)
-        xb = ctx.x[b]
-        L = float(est[b].max())
-        f0 = ctx.smooth_value()
-        for _ in range(200):
-            delta = _prox(problem, xb - g / L, 1.0 / L) - xb
-            ft, s = ctx.trial(b, delta, smooth=True)
-            if ft <= f0 + float(g @ delta) + 0.5 * L * float(delta @ delta) + 1e-12 * abs(f0):
-                break
-            L *= 2.0
-        est[b] = L
-        ctx.info["lipschitz_estimates"] = est
-        ctx.apply(b, delta, s)
-    return step
 
 
 # --------------------------------------------------------------------------------------------
@@ -763,3 +464,8 @@ def minimize(problem: BCDProblem, *, rule: str = "gsl", blocks: str = "variable"
                      f_history=np.asarray(f_hist), n_iter=k, n_fev=ctx.n_fev, n_grad=ctx.n_grad,
                      n_block_grad=ctx.n_block_grad, n_hess=ctx.n_hess, n_factor=ctx.n_factor,
                      blocks=chosen, active_set_iter=active_iter, info=info)
+
+
+# the built-in rules and updates register themselves on import (after the registries above exist)
+from refimpl.bcd import rules as _rules  # noqa: E402,F401
+from refimpl.bcd import updates as _updates  # noqa: E402,F401
