@@ -12,7 +12,10 @@ are sequential sums (the reference calls BLAS), so iterates agree with the refer
 
 ``bcd.gram_combo`` (refimpl.bcd._sparse.gram_combo): :math:`A^\top(A_b\delta)` through the rows
 of A that the block touches; the same multiply-adds in the same order as the reference (u column by
-column, then the touched rows in increasing order), so bit for bit. ``bcd.add_rows``:
+column, then for every output entry the touched rows in increasing order), so bit for bit, written
+into ``out`` when given (a slot of the Gram-column cache). Unsigned index arrays pass as they are:
+the uint16 column indices the problems keep for n ≤ 65 536 read a sixth fewer bytes per Gram
+column (median 127 against 168 µs per column of dataset A, 1000 x 10 000, rows cold). ``bcd.add_rows``:
 ``base + Σ coef[k]·store[idx[k]]``, k in turn, in one pass: bit for bit.
 """
 

@@ -54,7 +54,7 @@ the bounds follow the authors' public code.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 import scipy.sparse as sp
@@ -127,36 +127,42 @@ class BCDProblem:
         return np.zeros(self.n)
 
     # -- to implement -----------------------------------------------------------------------
-    def init_state(self, x: np.ndarray) -> Any:  # pragma: no cover - overridden
-        raise NotImplementedError
+    def _not_implemented(self, what: str) -> NoReturn:
+        method = what.split("(")[0]
+        raise NotImplementedError(f"{type(self).__name__}.{method} is not implemented: a BCD problem must provide "
+                                  f"{what} (the protocol table of refimpl.bcd.problems lists what each rule and "
+                                  f"update needs)")
 
-    def update_state(self, s: Any, b: np.ndarray, delta: np.ndarray) -> Any:  # pragma: no cover
-        raise NotImplementedError
+    def init_state(self, x: np.ndarray) -> Any:
+        self._not_implemented("init_state(x), the state (e.g. the residual Ax - b) of x")
 
-    def smooth_value(self, x: np.ndarray, s: Any = None) -> float:  # pragma: no cover
-        raise NotImplementedError
+    def update_state(self, s: Any, b: np.ndarray, delta: np.ndarray) -> Any:
+        self._not_implemented("update_state(s, b, delta), the state after x_b += delta")
 
-    def gradient(self, x: np.ndarray, s: Any = None) -> np.ndarray:  # pragma: no cover
-        raise NotImplementedError
+    def smooth_value(self, x: np.ndarray, s: Any = None) -> float:
+        self._not_implemented("smooth_value(x, s), the smooth part f(x)")
+
+    def gradient(self, x: np.ndarray, s: Any = None) -> np.ndarray:
+        self._not_implemented("gradient(x, s), the full gradient of f")
 
     def block_gradient(self, x: np.ndarray, b: np.ndarray, s: Any = None) -> np.ndarray:
         """:math:`\\nabla_b f(x)` (default: from the full gradient)."""
         return self.gradient(x, s)[b]
 
-    def hessian_block(self, x: np.ndarray, b: np.ndarray, s: Any = None) -> np.ndarray:  # pragma: no cover
-        raise NotImplementedError
+    def hessian_block(self, x: np.ndarray, b: np.ndarray, s: Any = None) -> np.ndarray:
+        self._not_implemented("hessian_block(x, b, s), the Hessian block (Newton updates)")
 
-    def _lipschitz(self) -> np.ndarray:  # pragma: no cover
-        raise NotImplementedError
+    def _lipschitz(self) -> np.ndarray:
+        self._not_implemented("_lipschitz(), the coordinate Lipschitz constants L_i")
 
-    def block_bound(self, b: np.ndarray) -> np.ndarray:  # pragma: no cover
-        raise NotImplementedError
+    def block_bound(self, b: np.ndarray) -> np.ndarray:
+        self._not_implemented("block_bound(b), a curvature bound H_b of the block")
 
-    def _row_sums(self) -> np.ndarray:  # pragma: no cover
-        raise NotImplementedError
+    def _row_sums(self) -> np.ndarray:
+        self._not_implemented("_row_sums(), the row sums of |H| of the global bound (GSL-VB)")
 
-    def bound_matvec(self, vec: np.ndarray) -> np.ndarray:  # pragma: no cover
-        raise NotImplementedError
+    def bound_matvec(self, vec: np.ndarray) -> np.ndarray:
+        self._not_implemented("bound_matvec(v), the product Hv with the global bound (GSQ-VB)")
 
     def bound_columns(self, idx: np.ndarray, vals: np.ndarray, base: np.ndarray | None = None) -> np.ndarray:
         r"""``base`` + :math:`H_{:, idx}\,v` (a product with a vector supported on ``idx``; ``base``

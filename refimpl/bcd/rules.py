@@ -24,7 +24,7 @@ import scipy.linalg
 
 from refimpl.backends import get_kernel
 
-from ._core import BCDContext, _score_gradient, register_rule, top_scores
+from ._core import BCDContext, _score_gradient, register_rule
 from .partitions import Partition
 from .problems import BCDProblem
 
@@ -141,13 +141,6 @@ def _variable_rule(name: str) -> Callable:
     return factory
 
 
-def _hard_threshold(d: np.ndarray, tau: int) -> np.ndarray:
-    keep = top_scores(np.abs(d), tau)
-    out = np.zeros_like(d)
-    out[keep] = d[keep]
-    return out
-
-
 def _iht_rule(problem: BCDProblem, tau: int, n_steps: int = 10) -> Callable:
     r"""GSQ-VB by iterative hard thresholding (authors' code): approximately minimise the quadratic
     model :math:`g^\top d + \frac12 d^\top H d` over τ-sparse d. Done in the scaled variable
@@ -162,15 +155,14 @@ def _iht_rule(problem: BCDProblem, tau: int, n_steps: int = 10) -> Callable:
     inv_sqrtL = 1.0 / sqrtL
     scaled = lambda w: problem.bound_matvec(w / sqrtL) / sqrtL  # noqa: E731
     top = get_kernel("bcd.top_scores")  # resolved once per run (the backend is fixed during a run)
-    state: dict[str, Any] = {}
+    state: dict[str, np.ndarray] = {}
 
     def select(ctx: BCDContext) -> np.ndarray:
-        if "scale" not in state:  # μ cached on the problem: one eigenvalue problem per problem, not per run
+        if "scale" not in state:  # −μ D^{-1/2}; μ cached on the problem: one eigenvalue problem per problem
             mu = getattr(problem, "_iht_mu", None)
             if mu is None:
                 mu = problem._iht_mu = 1.0 / _lambda_max_sym(scaled, problem.n)
             state["scale"] = -mu * inv_sqrtL
-            state["mu"] = mu
         scale = state["scale"]
         s = _score_gradient(ctx)
         gs = s * inv_sqrtL

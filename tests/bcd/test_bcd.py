@@ -491,3 +491,22 @@ BAD = [
 def test_bad_input(what, call, exc, word):
     with pytest.raises(exc, match=word):
         call()
+
+
+def test_incomplete_problem_names_the_missing_method():
+    """A user's BCDProblem subclass without the protocol's methods fails with a message naming the
+    class, the method and what it must return (not a bare NotImplementedError)."""
+    from refimpl.bcd.problems import BCDProblem
+
+    class Partial(BCDProblem):
+        n = 3
+        lam = 0.0
+        nonsmooth = None
+
+        def init_state(self, x):
+            return None
+
+    with pytest.raises(NotImplementedError, match=r"Partial\.init_state is not implemented: .*the state"):
+        BCDProblem.init_state(Partial(), np.zeros(3))
+    with pytest.raises(NotImplementedError, match=r"Partial\._lipschitz is not implemented: .*Lipschitz"):
+        bcd.minimize(Partial(), block_size=1, max_iter=2)
